@@ -1,0 +1,66 @@
+//! The per-node backend trait: what the engine needs from one Redis master, at the level of
+//! lock operations (not raw commands), so an in-memory backend can stand in for Redis in tests.
+
+pub mod memory;
+pub mod redis;
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// What a node answered to an acquire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AcquireReply {
+    /// Every key was absent and is now set to the value with the TTL.
+    Granted,
+    /// At least one key holds another value; nothing was written.
+    HeldByOther,
+    /// At least one key already holds this very value (and none holds another); nothing was
+    /// written. Kept apart from `Granted` so a rollback never deletes a lock that existed
+    /// before the attempt.
+    HeldBySelf,
+}
+
+/// A node-level failure (connection, script or server error). The text is already free of
+/// secrets: backends never put passwords or lock values in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeError(pub String);
+
+impl fmt::Display for NodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One independent Redis master (or an in-memory stand-in).
+///
+/// Every operation is atomic on the node and covers all `resources` at once. Futures are
+/// `'static` so the engine can run them on their own tasks; the engine, not the backend,
+/// enforces the per-node timeout.
+pub trait Backend: Send + Sync + 'static {
+    /// Sets every key to `value` with a TTL of `ttl_ms` iff none of them exists.
+    fn acquire(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+        ttl_ms: u64,
+    ) -> BoxFuture<Result<AcquireReply, NodeError>>;
+
+    /// Sets the TTL of every key to `ttl_ms` iff every key holds `value`; `true` if it did.
+    fn extend(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+        ttl_ms: u64,
+    ) -> BoxFuture<Result<bool, NodeError>>;
+
+    /// Deletes the keys that hold `value`; returns how many were deleted.
+    fn release(&self, resources: Arc<[String]>, value: Arc<str>)
+        -> BoxFuture<Result<u64, NodeError>>;
+
+    /// A name for messages: a redacted `host:port`, never credentials.
+    fn label(&self) -> String;
+}

@@ -1,0 +1,291 @@
+//! The Redis backend: one multiplexed, auto-reconnecting connection per node, running the Lua
+//! scripts of `crate::scripts`. Timeouts and the reconnect policy are set explicitly: the
+//! crate's defaults (500 ms response timeout, 6 reconnect tries ≈ 9.5 s on a dead port) are
+//! wrong for a lock. The engine enforces the per-node timeout on top.
+
+use super::{AcquireReply, Backend, BoxFuture, NodeError};
+use crate::scripts;
+use crate::settings::ArgError;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{ConnectionAddr, ConnectionInfo, IntoConnectionInfo, RedisConnectionInfo};
+use std::fmt;
+use std::sync::{Arc, Once};
+use std::time::Duration;
+
+pub const DEFAULT_HOST: &str = "127.0.0.1";
+pub const DEFAULT_PORT: u16 = 6379;
+pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 1000;
+
+/// Where and how to connect to one node. `Debug` never shows the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NodeConfig {
+    pub host: String,
+    pub port: u16,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub db: i64,
+    pub tls: bool,
+    pub connect_timeout_ms: u64,
+}
+
+impl Default for NodeConfig {
+    fn default() -> Self {
+        NodeConfig {
+            host: DEFAULT_HOST.into(),
+            port: DEFAULT_PORT,
+            username: None,
+            password: None,
+            db: 0,
+            tls: false,
+            connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
+        }
+    }
+}
+
+impl fmt::Debug for NodeConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted_url())
+    }
+}
+
+impl NodeConfig {
+    /// Parses `redis://[user[:password]@]host[:port][/db]` (or `rediss://`). The error never
+    /// repeats the URL, which may hold a password.
+    pub fn from_url(url: &str) -> Result<NodeConfig, ArgError> {
+        let bad = || ArgError::type_error("url must be a valid redis:// or rediss:// URL.");
+        let lower = url.to_ascii_lowercase();
+        if !(lower.starts_with("redis://") || lower.starts_with("rediss://")) {
+            return Err(bad());
+        }
+        let info = url.into_connection_info().map_err(|_| bad())?;
+        let (host, port, tls) = match info.addr() {
+            ConnectionAddr::Tcp(h, p) => (h.clone(), *p, false),
+            ConnectionAddr::TcpTls { host, port, .. } => (host.clone(), *port, true),
+            _ => return Err(bad()),
+        };
+        let r = info.redis_settings();
+        Ok(NodeConfig {
+            host: if host.is_empty() { DEFAULT_HOST.into() } else { host },
+            port,
+            username: r.username().map(str::to_string).filter(|s| !s.is_empty()),
+            password: r.password().map(str::to_string).filter(|s| !s.is_empty()),
+            db: r.db(),
+            tls,
+            connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
+        })
+    }
+
+    /// `host:port`, for messages (IPv6 hosts in brackets).
+    pub fn label(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+
+    /// The URL with any password replaced by `***`.
+    pub fn redacted_url(&self) -> String {
+        let scheme = if self.tls { "rediss" } else { "redis" };
+        let auth = match (&self.username, &self.password) {
+            (Some(u), Some(_)) => format!("{u}:***@"),
+            (Some(u), None) => format!("{u}@"),
+            (None, Some(_)) => ":***@".to_string(),
+            (None, None) => String::new(),
+        };
+        let db = if self.db != 0 { format!("/{}", self.db) } else { String::new() };
+        format!("{scheme}://{auth}{}{db}", self.label())
+    }
+
+    /// Two configs are one failure domain when they reach the same server and database.
+    pub fn same_target(&self, other: &NodeConfig) -> bool {
+        let norm = |h: &str| match h {
+            "localhost" | "::1" => "127.0.0.1".to_string(),
+            h => h.to_ascii_lowercase(),
+        };
+        norm(&self.host) == norm(&other.host) && self.port == other.port && self.db == other.db
+    }
+
+    fn connection_info(&self) -> ConnectionInfo {
+        let addr = if self.tls {
+            ConnectionAddr::TcpTls {
+                host: self.host.clone(),
+                port: self.port,
+                insecure: false,
+                tls_params: None,
+            }
+        } else {
+            ConnectionAddr::Tcp(self.host.clone(), self.port)
+        };
+        let mut redis = RedisConnectionInfo::default().set_db(self.db);
+        if let Some(u) = &self.username {
+            redis = redis.set_username(u);
+        }
+        if let Some(p) = &self.password {
+            redis = redis.set_password(p);
+        }
+        addr.into_connection_info()
+            .expect("a TCP address always converts")
+            .set_redis_settings(redis)
+    }
+}
+
+fn install_crypto_provider() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// One Redis master.
+pub struct RedisNode {
+    config: NodeConfig,
+    conn: ConnectionManager,
+}
+
+impl RedisNode {
+    /// Creates the node with a lazy connection (opened on first use). Must run inside a tokio
+    /// runtime.
+    pub fn new(config: NodeConfig) -> Result<Arc<Self>, NodeError> {
+        install_crypto_provider();
+        let client = redis::Client::open(config.connection_info()).map_err(|e| sanitize(&config, e))?;
+        let mgr_config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_millis(config.connect_timeout_ms)))
+            // The engine enforces the per-node timeout; this only bounds stray requests.
+            .set_response_timeout(Some(Duration::from_secs(30)))
+            // Reconnect quickly after a restart, give up quickly on a dead port; the next
+            // command starts a new reconnect cycle.
+            .set_number_of_retries(2)
+            .set_min_delay(Duration::from_millis(20))
+            .set_max_delay(Duration::from_millis(500));
+        let conn = ConnectionManager::new_lazy_with_config(client, mgr_config)
+            .map_err(|e| sanitize(&config, e))?;
+        Ok(Arc::new(RedisNode { config, conn }))
+    }
+
+    pub fn config(&self) -> &NodeConfig {
+        &self.config
+    }
+
+    /// Connects (if needed) and checks the server answers, within the connect timeout.
+    pub async fn ping(&self) -> Result<(), NodeError> {
+        let mut conn = self.conn.clone();
+        let t = Duration::from_millis(self.config.connect_timeout_ms);
+        match tokio::time::timeout(t, redis::cmd("PING").query_async::<String>(&mut conn)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(sanitize(&self.config, e)),
+            Err(_) => Err(NodeError(format!("connection timed out after {} ms", t.as_millis()))),
+        }
+    }
+}
+
+/// A redis error as text without credentials (the crate does not print them, but a server
+/// error could echo input; strip the password wherever it appears).
+fn sanitize(config: &NodeConfig, e: redis::RedisError) -> NodeError {
+    let mut s = e.to_string();
+    if let Some(p) = config.password.as_deref().filter(|p| !p.is_empty()) {
+        s = s.replace(p, "***");
+    }
+    NodeError(s)
+}
+
+impl Backend for RedisNode {
+    fn acquire(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+        ttl_ms: u64,
+    ) -> BoxFuture<Result<AcquireReply, NodeError>> {
+        let mut conn = self.conn.clone();
+        let config = self.config.clone();
+        Box::pin(async move {
+            let r: i64 = scripts::ACQUIRE
+                .key(&*resources)
+                .arg(&*value)
+                .arg(ttl_ms)
+                .invoke_async(&mut conn)
+                .await
+                .map_err(|e| sanitize(&config, e))?;
+            Ok(match r {
+                1 => AcquireReply::Granted,
+                -1 => AcquireReply::HeldBySelf,
+                _ => AcquireReply::HeldByOther,
+            })
+        })
+    }
+
+    fn extend(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+        ttl_ms: u64,
+    ) -> BoxFuture<Result<bool, NodeError>> {
+        let mut conn = self.conn.clone();
+        let config = self.config.clone();
+        Box::pin(async move {
+            let r: i64 = scripts::EXTEND
+                .key(&*resources)
+                .arg(&*value)
+                .arg(ttl_ms)
+                .invoke_async(&mut conn)
+                .await
+                .map_err(|e| sanitize(&config, e))?;
+            Ok(r == 1)
+        })
+    }
+
+    fn release(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+    ) -> BoxFuture<Result<u64, NodeError>> {
+        let mut conn = self.conn.clone();
+        let config = self.config.clone();
+        Box::pin(async move {
+            let r: u64 = scripts::RELEASE
+                .key(&*resources)
+                .arg(&*value)
+                .invoke_async(&mut conn)
+                .await
+                .map_err(|e| sanitize(&config, e))?;
+            Ok(r)
+        })
+    }
+
+    fn label(&self) -> String {
+        self.config.label()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_parse_and_redact() {
+        let c = NodeConfig::from_url("redis://alice:s3cret@example.com:6390/2").unwrap();
+        assert_eq!((c.host.as_str(), c.port, c.db), ("example.com", 6390, 2));
+        assert_eq!(c.username.as_deref(), Some("alice"));
+        assert_eq!(c.password.as_deref(), Some("s3cret"));
+        assert_eq!(c.redacted_url(), "redis://alice:***@example.com:6390/2");
+        assert!(!format!("{c:?}").contains("s3cret"));
+        let c = NodeConfig::from_url("rediss://:pw@10.0.0.1").unwrap();
+        assert!(c.tls);
+        assert_eq!(c.port, 6379);
+        assert_eq!(c.redacted_url(), "rediss://:***@10.0.0.1:6379");
+        for bad in ["http://x", "redis://:pw@[bad", "", "not a url"] {
+            let e = NodeConfig::from_url(bad).unwrap_err();
+            assert!(!e.message.contains("pw"));
+        }
+    }
+
+    #[test]
+    fn same_target_is_host_port_and_db() {
+        let a = NodeConfig { port: 7000, ..NodeConfig::default() };
+        let b = NodeConfig { host: "localhost".into(), port: 7000, ..NodeConfig::default() };
+        let c = NodeConfig { port: 7000, db: 1, ..NodeConfig::default() };
+        assert!(a.same_target(&b));
+        assert!(!a.same_target(&c));
+        assert_eq!(a.label(), "127.0.0.1:7000");
+    }
+}

@@ -1,0 +1,509 @@
+//! The Redlock engine: asks every node concurrently, counts votes, checks validity on a
+//! monotonic clock, rolls back failed attempts on every node, retries with jitter, extends and
+//! releases. It knows nothing of Node.js or RESP: nodes are `Backend` trait objects.
+//!
+//! Per node, the operations of one call are chained: attempt k+1 on a node starts only after
+//! attempt k's work on that node (including its rollback) has finished, and each link is bounded
+//! by the per-node timeout. So a rollback always precedes the next attempt on that node, and a
+//! paused or dead node costs at most the per-node timeout per attempt.
+
+use crate::backend::{AcquireReply, Backend, NodeError};
+use crate::quorum::{quorum_of, FailReason, Settled, Tally, VoteKind};
+use crate::retry::next_delay;
+use crate::settings::Settings;
+use crate::validity::{drift_ms, validity_ms};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio::time::{timeout, timeout_at, Instant};
+
+/// What one node answered in one round.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NodeOutcome {
+    /// acquire: granted; extend: extended; release: deleted.
+    Yes,
+    /// acquire: held by another owner; extend: not held with this value; release: nothing held.
+    No,
+    /// acquire only: already held with this very value (nothing written).
+    Own,
+    Error(NodeError),
+    Timeout,
+}
+
+impl NodeOutcome {
+    fn kind(&self) -> VoteKind {
+        match self {
+            NodeOutcome::Yes => VoteKind::For,
+            NodeOutcome::No | NodeOutcome::Own => VoteKind::Against,
+            NodeOutcome::Error(_) | NodeOutcome::Timeout => VoteKind::Failed,
+        }
+    }
+}
+
+/// The resources and the value of one lock.
+#[derive(Clone, Debug)]
+pub struct LockSpec {
+    pub resources: Arc<[String]>,
+    pub value: Arc<str>,
+}
+
+/// A granted acquire or extend.
+#[derive(Clone, Debug)]
+pub struct Granted {
+    pub attempts: u64,
+    /// Validity left when the decision was taken.
+    pub validity: Duration,
+    /// `t0 + ttl - drift` on the monotonic clock.
+    pub expires_at: Instant,
+    pub votes: Vec<Option<NodeOutcome>>,
+}
+
+/// A failed operation, with the last round's votes for diagnostics.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    pub reason: FailReason,
+    pub attempts: u64,
+    /// The last round's votes (`None`: no answer before the decision).
+    pub votes: Vec<Option<NodeOutcome>>,
+    pub labels: Arc<[String]>,
+    pub node_timeout: Duration,
+}
+
+impl Failure {
+    /// Per-node detail of the nodes that failed or did not answer, by index and label.
+    pub fn node_detail(&self) -> String {
+        let mut parts = Vec::new();
+        for (i, v) in self.votes.iter().enumerate() {
+            let what = match v {
+                Some(NodeOutcome::Error(e)) => format!("failed: {e}"),
+                Some(NodeOutcome::Timeout) | None => {
+                    format!("timed out after {} ms", self.node_timeout.as_millis())
+                }
+                _ => continue,
+            };
+            parts.push(format!("node {i} ({}) {what}", self.labels[i]));
+        }
+        parts.join("; ")
+    }
+
+    pub fn unavailable_count(&self) -> usize {
+        self.votes
+            .iter()
+            .filter(|v| matches!(v, None | Some(NodeOutcome::Error(_)) | Some(NodeOutcome::Timeout)))
+            .count()
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.votes.len();
+        match self.reason {
+            FailReason::Held => write!(f, "the resource is locked by another owner"),
+            FailReason::Expired => write!(
+                f,
+                "the lock's validity ran out before a quorum answered (the TTL is too short for \
+                 the latency to the nodes)"
+            ),
+            FailReason::Cancelled => write!(f, "the operation was cancelled"),
+            FailReason::Unavailable => write!(
+                f,
+                "no quorum: {} of {n} nodes unavailable ({} needed): {}",
+                self.unavailable_count(),
+                quorum_of(n),
+                self.node_detail()
+            ),
+        }
+    }
+}
+
+/// Cancellation: the operation stops once the value becomes `true`.
+pub type Cancel = watch::Receiver<bool>;
+
+async fn cancelled(c: &mut Option<Cancel>) {
+    match c {
+        Some(rx) => {
+            if rx.wait_for(|v| *v).await.is_err() {
+                std::future::pending::<()>().await
+            }
+        }
+        None => std::future::pending().await,
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Op {
+    Acquire,
+    Extend,
+    Release,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Decision {
+    Pending,
+    Keep,
+    RollBack,
+}
+
+struct Round {
+    votes: Vec<Option<NodeOutcome>>,
+    /// `None`: cancelled before a verdict.
+    settled: Option<Settled>,
+    t0: Instant,
+    t1: Instant,
+    decide: watch::Sender<Decision>,
+}
+
+/// Redlock over a fixed set of independent nodes.
+pub struct Engine {
+    nodes: Vec<Arc<dyn Backend>>,
+    labels: Arc<[String]>,
+}
+
+type Chain = Vec<Option<JoinHandle<()>>>;
+
+impl Engine {
+    pub fn new(nodes: Vec<Arc<dyn Backend>>) -> Self {
+        let labels = nodes.iter().map(|n| n.label()).collect();
+        Engine { nodes, labels }
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    pub fn quorum(&self) -> usize {
+        quorum_of(self.nodes.len())
+    }
+
+    pub fn labels(&self) -> &Arc<[String]> {
+        &self.labels
+    }
+
+    fn new_chain(&self) -> Chain {
+        self.nodes.iter().map(|_| None).collect()
+    }
+
+    fn failure(&self, reason: FailReason, attempts: u64, votes: Vec<Option<NodeOutcome>>, t: Duration) -> Failure {
+        Failure { reason, attempts, votes, labels: self.labels.clone(), node_timeout: t }
+    }
+
+    /// One node's part of a round, on its own task. Sends exactly one vote.
+    #[allow(clippy::too_many_arguments)]
+    fn spawn_node(
+        &self,
+        i: usize,
+        op: Op,
+        spec: &LockSpec,
+        ttl_ms: u64,
+        deadline: Instant,
+        node_timeout: Duration,
+        prev: Option<JoinHandle<()>>,
+        tx: mpsc::UnboundedSender<(usize, NodeOutcome)>,
+        mut decision: watch::Receiver<Decision>,
+    ) -> JoinHandle<()> {
+        let backend = self.nodes[i].clone();
+        let (res, val) = (spec.resources.clone(), spec.value.clone());
+        tokio::spawn(async move {
+            // Keep the node's operations in order: the previous link (an earlier attempt and
+            // its rollback) finishes first. If it is still stuck, this node did not answer.
+            if let Some(mut prev) = prev {
+                if timeout_at(deadline, &mut prev).await.is_err() {
+                    let _ = tx.send((i, NodeOutcome::Timeout));
+                    let _ = prev.await;
+                    return;
+                }
+            }
+            let reply = match op {
+                Op::Acquire => timeout_at(deadline, backend.acquire(res.clone(), val.clone(), ttl_ms))
+                    .await
+                    .map(|r| {
+                        r.map(|a| match a {
+                            AcquireReply::Granted => NodeOutcome::Yes,
+                            AcquireReply::HeldByOther => NodeOutcome::No,
+                            AcquireReply::HeldBySelf => NodeOutcome::Own,
+                        })
+                    }),
+                Op::Extend => timeout_at(deadline, backend.extend(res.clone(), val.clone(), ttl_ms))
+                    .await
+                    .map(|r| r.map(|ok| if ok { NodeOutcome::Yes } else { NodeOutcome::No })),
+                Op::Release => timeout_at(deadline, backend.release(res.clone(), val.clone()))
+                    .await
+                    .map(|r| r.map(|n| if n > 0 { NodeOutcome::Yes } else { NodeOutcome::No })),
+            };
+            let outcome = match reply {
+                Ok(Ok(o)) => o,
+                Ok(Err(e)) => NodeOutcome::Error(e),
+                Err(_) => NodeOutcome::Timeout,
+            };
+            if op != Op::Acquire {
+                let _ = tx.send((i, outcome));
+                return;
+            }
+            let cleanup = match outcome {
+                // A write may still land after the timeout: delete it (same connection, so it
+                // is ordered after the acquire). Harmless if the round succeeds: this node was
+                // not counted.
+                NodeOutcome::Timeout => {
+                    let _ = tx.send((i, outcome));
+                    true
+                }
+                // Granted, or an error that may have left part of a multi-key write: roll back
+                // if the round fails (or its caller went away).
+                NodeOutcome::Yes | NodeOutcome::Error(_) => {
+                    let _ = tx.send((i, outcome));
+                    drop(tx);
+                    let d = decision
+                        .wait_for(|d| *d != Decision::Pending)
+                        .await
+                        .map(|d| *d)
+                        .unwrap_or(Decision::RollBack);
+                    d == Decision::RollBack
+                }
+                // Nothing was written; `Own` must never be deleted by a rollback.
+                NodeOutcome::No | NodeOutcome::Own => {
+                    let _ = tx.send((i, outcome));
+                    false
+                }
+            };
+            if cleanup {
+                let _ = timeout(node_timeout, backend.release(res, val)).await;
+            }
+        })
+    }
+
+    async fn round(
+        &self,
+        op: Op,
+        spec: &LockSpec,
+        ttl_ms: u64,
+        node_timeout: Duration,
+        chain: &mut Chain,
+        cancel: &mut Option<Cancel>,
+    ) -> Round {
+        let n = self.nodes.len();
+        let t0 = Instant::now();
+        let deadline = t0 + node_timeout;
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (decide, decision) = watch::channel(Decision::Pending);
+        for (i, link) in chain.iter_mut().enumerate() {
+            let prev = link.take();
+            *link = Some(self.spawn_node(
+                i,
+                op,
+                spec,
+                ttl_ms,
+                deadline,
+                node_timeout,
+                prev,
+                tx.clone(),
+                decision.clone(),
+            ));
+        }
+        drop(tx);
+        let mut votes: Vec<Option<NodeOutcome>> = vec![None; n];
+        let mut tally = Tally::new(n);
+        let settled = loop {
+            let next = tokio::select! {
+                v = rx.recv() => v,
+                _ = cancelled(cancel) => break None,
+            };
+            match next {
+                Some((i, o)) => {
+                    tally.add(o.kind());
+                    votes[i] = Some(o);
+                }
+                None => {
+                    // Every task ended; one ended without voting (it panicked).
+                    for v in votes.iter_mut().filter(|v| v.is_none()) {
+                        *v = Some(NodeOutcome::Error(NodeError("internal error".into())));
+                        tally.add(VoteKind::Failed);
+                    }
+                }
+            }
+            let s = if op == Op::Release {
+                // Release asks everyone and counts nodes that confirmed (deleted or not held).
+                (tally.pending() == 0).then(|| {
+                    if tally.yes + tally.no >= tally.quorum() {
+                        Settled::Quorum
+                    } else {
+                        Settled::NoQuorum(FailReason::Unavailable)
+                    }
+                })
+            } else {
+                tally.settled()
+            };
+            if let Some(s) = s {
+                break Some(s);
+            }
+        };
+        Round { votes, settled, t0, t1: Instant::now(), decide }
+    }
+
+    /// Sleeps the retry delay; `false` if cancelled meanwhile.
+    async fn pause_before_retry(settings: &Settings, cancel: &mut Option<Cancel>) -> bool {
+        let d = next_delay(settings.retry_delay_ms, settings.retry_jitter_ms);
+        tokio::select! {
+            _ = tokio::time::sleep(d) => true,
+            _ = cancelled(cancel) => false,
+        }
+    }
+
+    /// Acquires the lock on a quorum within validity, retrying per `settings`.
+    /// `observe` sees every round's votes (at decision time).
+    pub async fn acquire(
+        &self,
+        spec: &LockSpec,
+        ttl_ms: u64,
+        settings: &Settings,
+        mut cancel: Option<Cancel>,
+        mut observe: impl FnMut(&[Option<NodeOutcome>]),
+    ) -> Result<Granted, Failure> {
+        let node_timeout = settings.node_timeout(ttl_ms);
+        let mut chain = self.new_chain();
+        let mut attempts = 0u64;
+        loop {
+            attempts += 1;
+            let r = self.round(Op::Acquire, spec, ttl_ms, node_timeout, &mut chain, &mut cancel).await;
+            let elapsed = (r.t1 - r.t0).as_millis() as u64;
+            let validity = validity_ms(ttl_ms, elapsed, settings.drift_factor);
+            let reason = match r.settled {
+                Some(Settled::Quorum) if validity > 0 => None,
+                Some(Settled::Quorum) => Some(FailReason::Expired),
+                Some(Settled::NoQuorum(reason)) => Some(reason),
+                None => Some(FailReason::Cancelled),
+            };
+            observe(&r.votes);
+            let Some(mut reason) = reason else {
+                let _ = r.decide.send(Decision::Keep);
+                let drift = drift_ms(ttl_ms, settings.drift_factor);
+                return Ok(Granted {
+                    attempts,
+                    validity: Duration::from_millis(validity as u64),
+                    expires_at: r.t0 + Duration::from_millis(ttl_ms - drift),
+                    votes: r.votes,
+                });
+            };
+            let _ = r.decide.send(Decision::RollBack);
+            let exhausted = settings.max_attempts().is_some_and(|m| attempts >= m);
+            if reason != FailReason::Cancelled && !exhausted {
+                if Self::pause_before_retry(settings, &mut cancel).await {
+                    continue;
+                }
+                reason = FailReason::Cancelled;
+            }
+            // Let the nodes that granted finish their rollback before reporting, so the caller
+            // sees no key of this attempt left behind. Unresponsive nodes clean up in the
+            // background, each bounded by the per-node timeout.
+            let granted: Vec<JoinHandle<()>> = chain
+                .iter_mut()
+                .zip(&r.votes)
+                .filter(|(_, v)| **v == Some(NodeOutcome::Yes))
+                .filter_map(|(h, _)| h.take())
+                .collect();
+            let _ = timeout(node_timeout, futures_util::future::join_all(granted)).await;
+            return Err(self.failure(reason, attempts, r.votes, node_timeout));
+        }
+    }
+
+    /// Extends a lock that is valid until `expires_at` to a new TTL of `ttl_ms`.
+    /// Fails with `Expired` and zero attempts, without I/O, when it has already expired.
+    pub async fn extend(
+        &self,
+        spec: &LockSpec,
+        expires_at: Instant,
+        ttl_ms: u64,
+        settings: &Settings,
+        mut cancel: Option<Cancel>,
+        mut observe: impl FnMut(&[Option<NodeOutcome>]),
+    ) -> Result<Granted, Failure> {
+        let node_timeout = settings.node_timeout(ttl_ms);
+        let mut chain = self.new_chain();
+        let mut attempts = 0u64;
+        loop {
+            if Instant::now() >= expires_at {
+                return Err(self.failure(FailReason::Expired, attempts, Vec::new(), node_timeout));
+            }
+            attempts += 1;
+            let r = self.round(Op::Extend, spec, ttl_ms, node_timeout, &mut chain, &mut cancel).await;
+            let elapsed = (r.t1 - r.t0).as_millis() as u64;
+            let validity = validity_ms(ttl_ms, elapsed, settings.drift_factor);
+            observe(&r.votes);
+            let reason = match r.settled {
+                Some(Settled::Quorum) if validity > 0 => {
+                    let drift = drift_ms(ttl_ms, settings.drift_factor);
+                    return Ok(Granted {
+                        attempts,
+                        validity: Duration::from_millis(validity as u64),
+                        expires_at: r.t0 + Duration::from_millis(ttl_ms - drift),
+                        votes: r.votes,
+                    });
+                }
+                Some(Settled::Quorum) => FailReason::Expired,
+                Some(Settled::NoQuorum(reason)) => reason,
+                None => FailReason::Cancelled,
+            };
+            // A quorum that no longer holds our value means the lock is lost: no retry.
+            let retry = reason == FailReason::Unavailable
+                && !settings.max_attempts().is_some_and(|m| attempts >= m);
+            if retry && Self::pause_before_retry(settings, &mut cancel).await {
+                continue;
+            }
+            return Err(self.failure(reason, attempts, r.votes, node_timeout));
+        }
+    }
+
+    /// Deletes the keys holding the value on every node. Succeeds once a quorum of nodes
+    /// confirmed (deleted, or nothing of ours was there): a lock that is simply gone is
+    /// released at once, without retries. Only unreachable nodes cause retries and failure;
+    /// an unbounded `retryCount` is capped at 10 here, so a release never hangs.
+    pub async fn release(
+        &self,
+        spec: &LockSpec,
+        node_timeout: Duration,
+        settings: &Settings,
+    ) -> Result<Released, Failure> {
+        let max_attempts = settings.max_attempts().unwrap_or(11);
+        let mut chain = self.new_chain();
+        let mut confirmed = vec![false; self.nodes.len()];
+        let mut deleted = vec![false; self.nodes.len()];
+        let mut attempts = 0u64;
+        let mut no_cancel = None;
+        loop {
+            attempts += 1;
+            let r = self.round(Op::Release, spec, 0, node_timeout, &mut chain, &mut no_cancel).await;
+            for (i, v) in r.votes.iter().enumerate() {
+                if matches!(v, Some(NodeOutcome::Yes) | Some(NodeOutcome::No)) {
+                    confirmed[i] = true;
+                }
+                deleted[i] |= *v == Some(NodeOutcome::Yes);
+            }
+            let count = confirmed.iter().filter(|c| **c).count();
+            if count >= self.quorum() {
+                return Ok(Released {
+                    attempts,
+                    deleted_on: deleted.iter().filter(|d| **d).count(),
+                });
+            }
+            if attempts >= max_attempts || !Self::pause_before_retry(settings, &mut no_cancel).await {
+                return Err(self.failure(FailReason::Unavailable, attempts, r.votes, node_timeout));
+            }
+        }
+    }
+}
+
+/// A completed release.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Released {
+    pub attempts: u64,
+    /// Nodes on which at least one key still held the value and was deleted.
+    pub deleted_on: usize,
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,333 @@
+//! Engine unit tests over the in-memory backend. Time is tokio's paused clock, so timeouts and
+//! retry delays run instantly and deterministically.
+
+use super::*;
+use crate::backend::memory::{MemoryBackend, MemoryNode};
+use crate::settings::SettingsInput;
+use std::sync::atomic::Ordering;
+
+const TTL: u64 = 1000;
+
+fn cluster(n: usize) -> (Engine, Vec<Arc<MemoryNode>>) {
+    let nodes: Vec<Arc<MemoryNode>> = (0..n).map(|i| MemoryNode::new(&format!("mem{i}"))).collect();
+    let backends = nodes
+        .iter()
+        .map(|m| Arc::new(MemoryBackend(m.clone())) as Arc<dyn Backend>)
+        .collect();
+    (Engine::new(backends), nodes)
+}
+
+fn spec(value: &str) -> LockSpec {
+    LockSpec { resources: vec!["res".to_string()].into(), value: value.into() }
+}
+
+fn settings(retry_count: f64) -> Settings {
+    Settings::default()
+        .with(&SettingsInput {
+            retry_count: Some(retry_count),
+            retry_delay: Some(200.0),
+            retry_jitter: Some(100.0),
+            node_timeout: Some(100.0),
+            ..Default::default()
+        })
+        .unwrap()
+}
+
+/// Lets background tasks (late cleanups) run to completion on the paused clock.
+async fn settle() {
+    tokio::time::sleep(Duration::from_secs(5)).await;
+}
+
+#[derive(Clone, Copy, Debug)]
+enum State {
+    Free,
+    Held,
+    Failing,
+    Paused,
+}
+
+/// Every mix of node states for N = 1…5 (free / held by another / failing / paused):
+/// the outcome follows the quorum rule, and a failed attempt leaves no key of ours anywhere.
+#[tokio::test(start_paused = true)]
+async fn every_mix_of_node_states_for_n_1_to_5() {
+    let states = [State::Free, State::Held, State::Failing, State::Paused];
+    for n in 1..=5usize {
+        for code in 0..4usize.pow(n as u32) {
+            let mix: Vec<State> = (0..n).map(|i| states[(code / 4usize.pow(i as u32)) % 4]).collect();
+            let (engine, nodes) = cluster(n);
+            for (node, st) in nodes.iter().zip(&mix) {
+                match st {
+                    State::Free => {}
+                    State::Held => node.put("res", "other", Duration::from_secs(60)),
+                    State::Failing => node.set_failing(true),
+                    State::Paused => node.set_paused(true),
+                }
+            }
+            let free = mix.iter().filter(|s| matches!(s, State::Free)).count();
+            let held = mix.iter().filter(|s| matches!(s, State::Held)).count();
+            let q = n / 2 + 1;
+            let started = Instant::now();
+            let r = engine.acquire(&spec("mine"), TTL, &settings(0.0), None, |_| {}).await;
+            assert!(started.elapsed() <= Duration::from_millis(200), "{mix:?} took too long");
+            match r {
+                Ok(g) => {
+                    assert!(free >= q, "{mix:?} granted without a quorum");
+                    assert_eq!(g.attempts, 1);
+                    let holding = nodes.iter().filter(|m| m.get("res").as_deref() == Some("mine")).count();
+                    assert!(holding >= q, "{mix:?}");
+                }
+                Err(f) => {
+                    assert!(free < q, "{mix:?} refused despite a free quorum");
+                    let expected = if held >= q || held + free == n {
+                        FailReason::Held
+                    } else {
+                        FailReason::Unavailable
+                    };
+                    assert_eq!(f.reason, expected, "{mix:?}");
+                    for m in &nodes {
+                        m.set_paused(false);
+                    }
+                    settle().await;
+                    for m in &nodes {
+                        assert_ne!(m.get("res").as_deref(), Some("mine"), "{mix:?}: rollback missed a node");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn quorum_after_validity_ran_out_fails_and_rolls_back() {
+    let (engine, nodes) = cluster(3);
+    for m in &nodes {
+        m.set_latency(Duration::from_millis(350));
+    }
+    let s = Settings { node_timeout_ms: Some(1000), retry_count: Some(0), ..Settings::default() };
+    let r = engine.acquire(&spec("mine"), 300, &s, None, |_| {}).await;
+    let f = r.unwrap_err();
+    assert_eq!(f.reason, FailReason::Expired);
+    settle().await;
+    for m in &nodes {
+        assert_eq!(m.get("res"), None);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn validity_is_ttl_minus_elapsed_minus_drift() {
+    let (engine, nodes) = cluster(3);
+    for m in &nodes {
+        m.set_latency(Duration::from_millis(40));
+    }
+    let g = engine.acquire(&spec("v"), TTL, &settings(0.0), None, |_| {}).await.unwrap();
+    assert_eq!(g.validity, Duration::from_millis(TTL - 40 - 12));
+    assert_eq!(g.expires_at - (Instant::now() - Duration::from_millis(40)), Duration::from_millis(TTL - 12));
+}
+
+#[tokio::test(start_paused = true)]
+async fn rollback_reaches_nodes_that_did_not_answer() {
+    // Node 0 applies the write but its reply is lost; nodes 1 and 2 are held by others.
+    let (engine, nodes) = cluster(3);
+    nodes[0].set_drop_replies(true);
+    nodes[1].put("res", "other", Duration::from_secs(60));
+    nodes[2].put("res", "other", Duration::from_secs(60));
+    let f = engine.acquire(&spec("mine"), TTL, &settings(0.0), None, |_| {}).await.unwrap_err();
+    assert_eq!(f.reason, FailReason::Held);
+    settle().await;
+    assert_eq!(nodes[0].get("res"), None, "late write on the silent node was not cleaned up");
+    assert!(nodes[0].release_calls.load(Ordering::SeqCst) >= 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn rollback_never_deletes_a_key_that_held_the_value_before() {
+    let (engine, nodes) = cluster(3);
+    nodes[0].put("res", "mine", Duration::from_secs(60));
+    nodes[1].put("res", "other", Duration::from_secs(60));
+    // Node 2 is free: it grants, then the round fails and node 2 is rolled back.
+    let f = engine.acquire(&spec("mine"), TTL, &settings(2.0), None, |_| {}).await.unwrap_err();
+    assert_eq!(f.reason, FailReason::Held);
+    assert_eq!(f.attempts, 3);
+    settle().await;
+    assert_eq!(nodes[0].get("res").as_deref(), Some("mine"), "the earlier lock was destroyed");
+    assert_eq!(nodes[2].get("res"), None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn retries_until_the_other_owner_expires() {
+    let (engine, nodes) = cluster(3);
+    for m in &nodes {
+        m.put("res", "other", Duration::from_millis(700));
+    }
+    let g = engine.acquire(&spec("mine"), TTL, &settings(10.0), None, |_| {}).await.unwrap();
+    assert!(g.attempts >= 3 && g.attempts <= 8, "{}", g.attempts);
+    assert!(nodes.iter().all(|m| m.get("res").as_deref() == Some("mine")));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_paused_minority_costs_nothing_a_paused_majority_costs_the_timeout() {
+    let (engine, nodes) = cluster(5);
+    nodes[3].set_paused(true);
+    nodes[4].set_paused(true);
+    let t = Instant::now();
+    engine.acquire(&spec("a"), TTL, &settings(0.0), None, |_| {}).await.unwrap();
+    assert_eq!(t.elapsed(), Duration::ZERO);
+
+    let (engine, nodes) = cluster(5);
+    for m in &nodes[..3] {
+        m.set_paused(true);
+    }
+    let t = Instant::now();
+    let f = engine.acquire(&spec("a"), TTL, &settings(2.0), None, |_| {}).await.unwrap_err();
+    assert_eq!(f.reason, FailReason::Unavailable);
+    assert_eq!(f.attempts, 3);
+    // 3 attempts × 100 ms timeout + 2 delays of at most 300 ms.
+    assert!(t.elapsed() <= Duration::from_millis(3 * 100 + 2 * 300), "{:?}", t.elapsed());
+    assert!(f.to_string().contains("node 0 (mem0) timed out after 100 ms"), "{f}");
+    assert!(!f.to_string().contains("node 3"), "{f}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancellation_stops_unbounded_retries_and_rolls_back() {
+    let (engine, nodes) = cluster(3);
+    nodes[0].put("res", "other", Duration::from_secs(600));
+    nodes[1].put("res", "other", Duration::from_secs(600));
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        let _ = tx.send(true);
+    });
+    let mut rounds = 0;
+    let f = engine
+        .acquire(&spec("mine"), TTL, &settings(-1.0), Some(rx), |_| rounds += 1)
+        .await
+        .unwrap_err();
+    assert_eq!(f.reason, FailReason::Cancelled);
+    assert!(rounds > 50, "{rounds}");
+    settle().await;
+    assert_eq!(nodes[2].get("res"), None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn extend_rules() {
+    let (engine, nodes) = cluster(3);
+    let sp = spec("mine");
+    let g = engine.acquire(&sp, TTL, &settings(0.0), None, |_| {}).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Extend a valid lock: the TTL is reset on every node.
+    let e = engine.extend(&sp, g.expires_at, 5000, &settings(0.0), None, |_| {}).await.unwrap();
+    assert_eq!(e.validity, Duration::from_millis(5000 - 52));
+    assert!(nodes.iter().all(|m| m.pttl("res") == Some(Duration::from_millis(5000))));
+    // Extend an expired lock: refused locally, without any I/O.
+    let calls: u64 = nodes.iter().map(|m| m.extend_calls.load(Ordering::SeqCst)).sum();
+    let f = engine.extend(&sp, Instant::now(), 5000, &settings(3.0), None, |_| {}).await.unwrap_err();
+    assert_eq!((f.reason, f.attempts), (FailReason::Expired, 0));
+    assert_eq!(nodes.iter().map(|m| m.extend_calls.load(Ordering::SeqCst)).sum::<u64>(), calls);
+    // Extend of a value that no longer holds a quorum: lost, no retries.
+    nodes[0].put("res", "other", Duration::from_secs(60));
+    nodes[1].put("res", "other", Duration::from_secs(60));
+    let f = engine.extend(&sp, e.expires_at, 5000, &settings(5.0), None, |_| {}).await.unwrap_err();
+    assert_eq!((f.reason, f.attempts), (FailReason::Held, 1));
+    assert_eq!(nodes[0].get("res").as_deref(), Some("other"));
+    // Extend whose replies come after the new validity ran out: failed.
+    let (engine, nodes) = cluster(1);
+    let g = engine.acquire(&sp, 60_000, &settings(0.0), None, |_| {}).await.unwrap();
+    nodes[0].set_latency(Duration::from_millis(250));
+    let s = Settings { node_timeout_ms: Some(1000), ..settings(0.0) };
+    let f = engine.extend(&sp, g.expires_at, 200, &s, None, |_| {}).await.unwrap_err();
+    assert_eq!(f.reason, FailReason::Expired);
+}
+
+#[tokio::test(start_paused = true)]
+async fn release_rules() {
+    let (engine, nodes) = cluster(3);
+    let sp = spec("mine");
+    let t = Duration::from_millis(100);
+    // Not held at all: resolves at once, one round, nothing deleted.
+    let r = engine.release(&sp, t, &settings(10.0)).await.unwrap();
+    assert_eq!(r, Released { attempts: 1, deleted_on: 0 });
+    assert_eq!(nodes.iter().map(|m| m.release_calls.load(Ordering::SeqCst)).sum::<u64>(), 3);
+    // Held: deleted everywhere; another owner's key is kept.
+    engine.acquire(&sp, TTL, &settings(0.0), None, |_| {}).await.unwrap();
+    nodes[2].put("res", "other", Duration::from_secs(60));
+    let r = engine.release(&sp, t, &settings(10.0)).await.unwrap();
+    assert_eq!(r.deleted_on, 2);
+    assert_eq!(nodes[2].get("res").as_deref(), Some("other"));
+    // A failing minority does not fail the release.
+    nodes[0].set_failing(true);
+    assert!(engine.release(&sp, t, &settings(10.0)).await.is_ok());
+    // A failing majority does, after the retries.
+    nodes[1].set_failing(true);
+    let f = engine.release(&sp, t, &settings(2.0)).await.unwrap_err();
+    assert_eq!((f.reason, f.attempts), (FailReason::Unavailable, 3));
+    // retryCount -1 is capped for release.
+    let f = engine.release(&sp, t, &settings(-1.0)).await.unwrap_err();
+    assert_eq!(f.attempts, 11);
+}
+
+#[tokio::test(start_paused = true)]
+async fn multi_resource_locks_are_all_or_nothing_per_node() {
+    let (engine, nodes) = cluster(1);
+    nodes[0].put("b", "other", Duration::from_secs(60));
+    let sp = LockSpec { resources: vec!["a".into(), "b".into(), "c".into()].into(), value: "mine".into() };
+    let f = engine.acquire(&sp, TTL, &settings(0.0), None, |_| {}).await.unwrap_err();
+    assert_eq!(f.reason, FailReason::Held);
+    assert_eq!(nodes[0].get("a"), None);
+    assert_eq!(nodes[0].get("c"), None);
+}
+
+mod memory {
+    //! Live heap bytes allocated by the current thread, to show that unbounded retries keep
+    //! memory flat (current-thread runtime: every task runs on this thread).
+    use super::*;
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    struct Counting;
+    thread_local! { static LIVE: Cell<isize> = const { Cell::new(0) }; }
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+            let _ = LIVE.try_with(|c| c.set(c.get() + l.size() as isize));
+            unsafe { System.alloc(l) }
+        }
+        unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+            let _ = LIVE.try_with(|c| c.set(c.get() - l.size() as isize));
+            unsafe { System.dealloc(p, l) }
+        }
+    }
+    #[global_allocator]
+    static A: Counting = Counting;
+
+    fn live() -> isize {
+        LIVE.with(|c| c.get())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn unbounded_retries_keep_memory_flat() {
+        let (engine, nodes) = cluster(3);
+        for m in &nodes {
+            m.put("res", "other", Duration::from_secs(1_000_000));
+        }
+        let s = Settings { retry_count: None, retry_delay_ms: 10, retry_jitter_ms: 0, ..settings(0.0) };
+        let (tx, rx) = watch::channel(false);
+        let mut rounds = 0u64;
+        let mut at_100 = 0isize;
+        let mut at_10000 = 0isize;
+        let f = engine
+            .acquire(&spec("mine"), TTL, &s, Some(rx), |_| {
+                rounds += 1;
+                if rounds == 100 {
+                    at_100 = live();
+                }
+                if rounds == 10_000 {
+                    at_10000 = live();
+                    let _ = tx.send(true);
+                }
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(f.reason, FailReason::Cancelled);
+        assert_eq!(rounds, 10_000);
+        let growth = at_10000 - at_100;
+        assert!(growth < 4096, "live heap grew by {growth} bytes over 9,900 retries");
+    }
+}

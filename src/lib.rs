@@ -1,0 +1,11 @@
+//! redlock-rs: the Redlock distributed-lock algorithm for Node.js, with a pure-Rust engine.
+
+pub mod backend;
+pub mod engine;
+pub mod holds;
+pub mod quorum;
+pub mod retry;
+pub mod scripts;
+pub mod settings;
+pub mod validity;
+pub mod value;

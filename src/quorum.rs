@@ -1,0 +1,199 @@
+//! Vote counting and the early-decision rule (pure).
+
+/// Why an attempt failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailReason {
+    /// The resource is held by another owner (no quorum was possible without it).
+    Held,
+    /// Nodes were unreachable or erroring, so no verdict could be reached.
+    Unavailable,
+    /// A quorum was reached but the validity ran out during the attempt.
+    Expired,
+    /// The caller cancelled the operation.
+    Cancelled,
+}
+
+/// The per-node vote classes the tally cares about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VoteKind {
+    For,
+    /// The node answered "no" (held by another owner, or by this very value).
+    Against,
+    /// Error or timeout: the node gave no verdict.
+    Failed,
+}
+
+/// What the votes so far make certain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Settled {
+    Quorum,
+    NoQuorum(FailReason),
+}
+
+/// Counts votes of one round over `n` nodes with `Q = floor(n/2) + 1`.
+#[derive(Clone, Copy, Debug)]
+pub struct Tally {
+    n: usize,
+    quorum: usize,
+    pub yes: usize,
+    pub no: usize,
+    pub failed: usize,
+}
+
+pub fn quorum_of(n: usize) -> usize {
+    n / 2 + 1
+}
+
+impl Tally {
+    pub fn new(n: usize) -> Self {
+        Tally { n, quorum: quorum_of(n), yes: 0, no: 0, failed: 0 }
+    }
+
+    pub fn quorum(&self) -> usize {
+        self.quorum
+    }
+
+    pub fn pending(&self) -> usize {
+        self.n - self.yes - self.no - self.failed
+    }
+
+    pub fn add(&mut self, v: VoteKind) {
+        debug_assert!(self.pending() > 0, "more votes than nodes");
+        match v {
+            VoteKind::For => self.yes += 1,
+            VoteKind::Against => self.no += 1,
+            VoteKind::Failed => self.failed += 1,
+        }
+    }
+
+    /// The verdict as soon as no further vote can change it (outcome and reason), else `None`.
+    pub fn settled(&self) -> Option<Settled> {
+        let pending = self.pending();
+        if self.yes >= self.quorum {
+            return Some(Settled::Quorum);
+        }
+        if self.yes + pending >= self.quorum {
+            return None;
+        }
+        if self.no >= self.quorum {
+            return Some(Settled::NoQuorum(FailReason::Held));
+        }
+        if self.no + pending >= self.quorum {
+            return None; // it may still turn out to be held by another owner
+        }
+        if self.failed > 0 {
+            return Some(Settled::NoQuorum(FailReason::Unavailable));
+        }
+        if pending > 0 {
+            return None;
+        }
+        // Every node answered, none failed, but the votes split between owners.
+        Some(Settled::NoQuorum(FailReason::Held))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The verdict from the final counts alone (the specification the early rule must match).
+    fn final_verdict(yes: usize, no: usize, failed: usize) -> Settled {
+        let q = quorum_of(yes + no + failed);
+        if yes >= q {
+            Settled::Quorum
+        } else if no >= q || failed == 0 {
+            Settled::NoQuorum(FailReason::Held)
+        } else {
+            Settled::NoQuorum(FailReason::Unavailable)
+        }
+    }
+
+    fn all_sequences(n: usize) -> Vec<Vec<VoteKind>> {
+        let kinds = [VoteKind::For, VoteKind::Against, VoteKind::Failed];
+        let mut out = vec![vec![]];
+        for _ in 0..n {
+            out = out
+                .into_iter()
+                .flat_map(|s| {
+                    kinds.iter().map(move |k| {
+                        let mut s = s.clone();
+                        s.push(*k);
+                        s
+                    })
+                })
+                .collect();
+        }
+        out
+    }
+
+    #[test]
+    fn quorum_is_a_strict_majority() {
+        assert_eq!(
+            (1..=6).map(quorum_of).collect::<Vec<_>>(),
+            vec![1, 2, 2, 3, 3, 4]
+        );
+    }
+
+    /// Every order of every mix of votes for N = 1…5: an early decision is never contradicted
+    /// by the remaining votes, and once all votes are in a decision always exists.
+    #[test]
+    fn every_mix_of_votes_for_n_1_to_5() {
+        for n in 1..=5 {
+            let mut checked = 0;
+            for seq in all_sequences(n) {
+                let (yes, no, failed) = seq.iter().fold((0, 0, 0), |(y, a, f), v| match v {
+                    VoteKind::For => (y + 1, a, f),
+                    VoteKind::Against => (y, a + 1, f),
+                    VoteKind::Failed => (y, a, f + 1),
+                });
+                let expected = final_verdict(yes, no, failed);
+                let mut t = Tally::new(n);
+                let mut decided_at = None;
+                for (i, v) in seq.iter().enumerate() {
+                    t.add(*v);
+                    if let Some(s) = t.settled() {
+                        assert_eq!(s, expected, "n={n} seq={seq:?} decided early wrongly");
+                        decided_at.get_or_insert(i);
+                    }
+                }
+                assert_eq!(t.settled(), Some(expected), "n={n} seq={seq:?}");
+                // As soon as it is certain: a quorum of yes ends the count at once.
+                if let Some(pos) = seq
+                    .iter()
+                    .scan(0, |c, v| {
+                        *c += (*v == VoteKind::For) as usize;
+                        Some(*c)
+                    })
+                    .position(|c| c == quorum_of(n))
+                {
+                    assert_eq!(decided_at, Some(pos), "n={n} seq={seq:?}");
+                }
+                checked += 1;
+            }
+            assert_eq!(checked, 3usize.pow(n as u32));
+        }
+    }
+
+    #[test]
+    fn paused_minority_does_not_delay_a_clear_verdict() {
+        // 5 nodes, 2 never answer: 3 yes decide; 3 held decide.
+        let mut t = Tally::new(5);
+        for _ in 0..3 {
+            t.add(VoteKind::For);
+        }
+        assert_eq!(t.settled(), Some(Settled::Quorum));
+        let mut t = Tally::new(5);
+        for _ in 0..3 {
+            t.add(VoteKind::Against);
+        }
+        assert_eq!(t.settled(), Some(Settled::NoQuorum(FailReason::Held)));
+        // 3 nodes: one failed, one held, one pending: the pending one could still make it
+        // "held", so wait.
+        let mut t = Tally::new(3);
+        t.add(VoteKind::Failed);
+        t.add(VoteKind::Against);
+        assert_eq!(t.settled(), None);
+        t.add(VoteKind::Failed);
+        assert_eq!(t.settled(), Some(Settled::NoQuorum(FailReason::Unavailable)));
+    }
+}
