@@ -3,6 +3,8 @@
 pub mod backend;
 pub mod engine;
 pub mod holds;
+mod js;
+pub mod lockapi;
 pub mod quorum;
 pub mod retry;
 pub mod scripts;

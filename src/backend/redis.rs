@@ -9,7 +9,7 @@ use crate::settings::ArgError;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{ConnectionAddr, ConnectionInfo, IntoConnectionInfo, RedisConnectionInfo};
 use std::fmt;
-use std::sync::{Arc, Once};
+use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
 pub const DEFAULT_HOST: &str = "127.0.0.1";
@@ -140,7 +140,8 @@ fn install_crypto_provider() {
 /// One Redis master.
 pub struct RedisNode {
     config: NodeConfig,
-    conn: ConnectionManager,
+    /// `None` once closed with `quit()`; the socket closes when in-flight calls finish.
+    conn: Mutex<Option<ConnectionManager>>,
 }
 
 impl RedisNode {
@@ -160,7 +161,17 @@ impl RedisNode {
             .set_max_delay(Duration::from_millis(500));
         let conn = ConnectionManager::new_lazy_with_config(client, mgr_config)
             .map_err(|e| sanitize(&config, e))?;
-        Ok(Arc::new(RedisNode { config, conn }))
+        Ok(Arc::new(RedisNode { config, conn: Mutex::new(Some(conn)) }))
+    }
+
+    fn conn(&self) -> Result<ConnectionManager, NodeError> {
+        let guard = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        guard.clone().ok_or_else(|| NodeError("the client was closed with quit()".into()))
+    }
+
+    /// Closes the connection; later calls fail with a clear error.
+    pub fn quit(&self) {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner()).take();
     }
 
     pub fn config(&self) -> &NodeConfig {
@@ -169,7 +180,7 @@ impl RedisNode {
 
     /// Connects (if needed) and checks the server answers, within the connect timeout.
     pub async fn ping(&self) -> Result<(), NodeError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn()?;
         let t = Duration::from_millis(self.config.connect_timeout_ms);
         match tokio::time::timeout(t, redis::cmd("PING").query_async::<String>(&mut conn)).await {
             Ok(Ok(_)) => Ok(()),
@@ -196,9 +207,10 @@ impl Backend for RedisNode {
         value: Arc<str>,
         ttl_ms: u64,
     ) -> BoxFuture<Result<AcquireReply, NodeError>> {
-        let mut conn = self.conn.clone();
+        let conn = self.conn();
         let config = self.config.clone();
         Box::pin(async move {
+            let mut conn = conn?;
             let r: i64 = scripts::ACQUIRE
                 .key(&*resources)
                 .arg(&*value)
@@ -220,9 +232,10 @@ impl Backend for RedisNode {
         value: Arc<str>,
         ttl_ms: u64,
     ) -> BoxFuture<Result<bool, NodeError>> {
-        let mut conn = self.conn.clone();
+        let conn = self.conn();
         let config = self.config.clone();
         Box::pin(async move {
+            let mut conn = conn?;
             let r: i64 = scripts::EXTEND
                 .key(&*resources)
                 .arg(&*value)
@@ -239,9 +252,10 @@ impl Backend for RedisNode {
         resources: Arc<[String]>,
         value: Arc<str>,
     ) -> BoxFuture<Result<u64, NodeError>> {
-        let mut conn = self.conn.clone();
+        let conn = self.conn();
         let config = self.config.clone();
         Box::pin(async move {
+            let mut conn = conn?;
             let r: u64 = scripts::RELEASE
                 .key(&*resources)
                 .arg(&*value)

@@ -1,0 +1,142 @@
+//! JS values → validated Rust values. Numbers arrive as `f64` and are checked here: N-API's
+//! integer coercion would turn NaN into 0 and truncate fractions.
+
+use crate::settings::{duration_ms, ArgError, ArgErrorKind, SettingsInput};
+use napi::bindgen_prelude::*;
+
+/// Longest resource name accepted (bytes). Larger keys would block a Redis for everyone.
+pub const MAX_RESOURCE_BYTES: usize = 4 * 1024 * 1024;
+/// Longest lock id accepted (bytes).
+pub const MAX_LOCK_ID_BYTES: usize = 1024;
+
+/// Throws the error as a JS `TypeError`/`RangeError` and returns the matching napi error.
+pub fn throw(env: &Env, e: ArgError) -> Error {
+    let code = match e.kind {
+        ArgErrorKind::Type => "ERR_INVALID_ARG_TYPE",
+        ArgErrorKind::Range => "ERR_OUT_OF_RANGE",
+    };
+    let thrown = match e.kind {
+        ArgErrorKind::Type => env.throw_type_error(&e.message, Some(code)),
+        ArgErrorKind::Range => env.throw_range_error(&e.message, Some(code)),
+    };
+    match thrown {
+        Ok(()) => Error::new(Status::PendingException, e.message),
+        Err(err) => err,
+    }
+}
+
+fn is_nullish(t: ValueType) -> bool {
+    matches!(t, ValueType::Undefined | ValueType::Null)
+}
+
+/// An optional number (`undefined`/`null` → `None`).
+pub fn opt_number(v: &Unknown, name: &str) -> std::result::Result<Option<f64>, ArgError> {
+    let t = v.get_type().map_err(|_| ArgError::type_error(format!("{name} must be a number.")))?;
+    if is_nullish(t) {
+        return Ok(None);
+    }
+    if t != ValueType::Number {
+        return Err(ArgError::type_error(format!("{name} must be a number.")));
+    }
+    unsafe { v.cast::<f64>() }.map(Some).map_err(|_| ArgError::type_error(format!("{name} must be a number.")))
+}
+
+/// An optional string (`undefined`/`null` → `None`).
+pub fn opt_string(v: &Unknown, name: &str) -> std::result::Result<Option<String>, ArgError> {
+    let t = v.get_type().map_err(|_| ArgError::type_error(format!("{name} must be a string.")))?;
+    if is_nullish(t) {
+        return Ok(None);
+    }
+    if t != ValueType::String {
+        return Err(ArgError::type_error(format!("{name} must be a string.")));
+    }
+    unsafe { v.cast::<String>() }.map(Some).map_err(|_| ArgError::type_error(format!("{name} must be a string.")))
+}
+
+/// An optional boolean (`undefined`/`null` → `None`).
+pub fn opt_bool(v: &Unknown, name: &str) -> std::result::Result<Option<bool>, ArgError> {
+    let t = v.get_type().map_err(|_| ArgError::type_error(format!("{name} must be a boolean.")))?;
+    if is_nullish(t) {
+        return Ok(None);
+    }
+    if t != ValueType::Boolean {
+        return Err(ArgError::type_error(format!("{name} must be a boolean.")));
+    }
+    unsafe { v.cast::<bool>() }.map(Some).map_err(|_| ArgError::type_error(format!("{name} must be a boolean.")))
+}
+
+/// A resource name: a non-empty string of bounded size.
+pub fn resource(v: &Unknown, name: &str) -> std::result::Result<String, ArgError> {
+    let s = opt_string(v, name)?.ok_or_else(|| ArgError::type_error(format!("{name} must be a non-empty string.")))?;
+    if s.is_empty() {
+        return Err(ArgError::type_error(format!("{name} must be a non-empty string.")));
+    }
+    if s.len() > MAX_RESOURCE_BYTES {
+        return Err(ArgError::range(format!("{name} must be at most {MAX_RESOURCE_BYTES} bytes.")));
+    }
+    Ok(s)
+}
+
+/// A lock id: a non-empty string of bounded size; `undefined` → `None` (use the holder's id).
+pub fn lock_id(v: Option<&Unknown>, required: bool) -> std::result::Result<Option<String>, ArgError> {
+    let s = match v {
+        Some(v) => opt_string(v, "lockId")?,
+        None => None,
+    };
+    match s {
+        None if required => Err(ArgError::type_error("lockId must be a non-empty string.")),
+        Some(s) if s.is_empty() => Err(ArgError::type_error("lockId must be a non-empty string.")),
+        Some(s) if s.len() > MAX_LOCK_ID_BYTES => {
+            Err(ArgError::range(format!("lockId must be at most {MAX_LOCK_ID_BYTES} bytes.")))
+        }
+        s => Ok(s),
+    }
+}
+
+/// A TTL/duration in ms: a number that is a safe positive integer. Non-numbers are a
+/// `TypeError`, bad numbers a `RangeError`; both carry node-redlock's message.
+pub fn duration(v: &Unknown) -> std::result::Result<u64, ArgError> {
+    match opt_number(v, "duration") {
+        Ok(Some(n)) => duration_ms(n),
+        _ => Err(ArgError::type_error(crate::settings::DURATION_MESSAGE)),
+    }
+}
+
+/// Reads `obj[key]` as an `Unknown`.
+pub fn prop<'a>(obj: &Object<'a>, key: &str) -> Result<Unknown<'a>> {
+    obj.get_named_property::<Unknown>(key)
+}
+
+/// An options object: `undefined`/`null` → `None`; anything but an object is a `TypeError`.
+pub fn opt_object<'a>(v: Option<Unknown<'a>>, name: &str) -> std::result::Result<Option<Object<'a>>, ArgError> {
+    let Some(v) = v else { return Ok(None) };
+    let t = v.get_type().map_err(|_| ArgError::type_error(format!("{name} must be an object.")))?;
+    if is_nullish(t) {
+        return Ok(None);
+    }
+    if t != ValueType::Object {
+        return Err(ArgError::type_error(format!("{name} must be an object.")));
+    }
+    unsafe { v.cast::<Object>() }.map(Some).map_err(|_| ArgError::type_error(format!("{name} must be an object.")))
+}
+
+/// Redlock settings from a JS object; unknown keys are ignored (node-redlock passes extra keys).
+pub fn settings_input(obj: &Object) -> Result<std::result::Result<SettingsInput, ArgError>> {
+    let mut out = SettingsInput::default();
+    let fields: [(&str, &mut Option<f64>); 6] = [
+        ("driftFactor", &mut out.drift_factor),
+        ("retryCount", &mut out.retry_count),
+        ("retryDelay", &mut out.retry_delay),
+        ("retryJitter", &mut out.retry_jitter),
+        ("automaticExtensionThreshold", &mut out.automatic_extension_threshold),
+        ("nodeTimeout", &mut out.node_timeout),
+    ];
+    for (key, slot) in fields {
+        let v = prop(obj, key)?;
+        match opt_number(&v, &format!("settings.{key}")) {
+            Ok(n) => *slot = n,
+            Err(e) => return Ok(Err(e)),
+        }
+    }
+    Ok(Ok(out))
+}

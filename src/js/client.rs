@@ -1,0 +1,201 @@
+//! `NativeClient`: one Redis node, behind the JS `IoredisClient` and `RedisJsClient`.
+
+use super::args::{self, throw};
+use crate::backend::redis::{NodeConfig, RedisNode};
+use crate::backend::Backend;
+use crate::engine::Engine;
+use crate::lockapi::Holder;
+use crate::settings::{ArgError, Settings};
+use crate::value::random_value;
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use std::sync::Arc;
+
+/// One Redis node with its own connection (use `IoredisClient` / `RedisJsClient` from JS).
+#[napi]
+pub struct NativeClient {
+    node: Arc<RedisNode>,
+    holder: Arc<Holder>,
+    id: String,
+}
+
+fn parse_options(o: Option<&Object>) -> Result<std::result::Result<NodeConfig, ArgError>> {
+    let Some(o) = o else { return Ok(Ok(NodeConfig::default())) };
+    macro_rules! check {
+        ($e:expr) => {
+            match $e {
+                Ok(v) => v,
+                Err(e) => return Ok(Err(e)),
+            }
+        };
+    }
+    let mut c = match check!(args::opt_string(&args::prop(o, "url")?, "options.url")) {
+        Some(url) => check!(NodeConfig::from_url(&url)),
+        None => NodeConfig::default(),
+    };
+    if let Some(h) = check!(args::opt_string(&args::prop(o, "host")?, "options.host")) {
+        if h.is_empty() {
+            return Ok(Err(ArgError::type_error("options.host must be a non-empty string.")));
+        }
+        c.host = h;
+    }
+    if let Some(p) = check!(args::opt_number(&args::prop(o, "port")?, "options.port")) {
+        if p.fract() != 0.0 || !(1.0..=65535.0).contains(&p) {
+            return Ok(Err(ArgError::range("options.port must be an integer in [1, 65535].")));
+        }
+        c.port = p as u16;
+    }
+    if let Some(u) = check!(args::opt_string(&args::prop(o, "username")?, "options.username")) {
+        c.username = Some(u).filter(|u| !u.is_empty());
+    }
+    if let Some(p) = check!(args::opt_string(&args::prop(o, "password")?, "options.password")) {
+        c.password = Some(p).filter(|p| !p.is_empty());
+    }
+    if let Some(db) = check!(args::opt_number(&args::prop(o, "db")?, "options.db")) {
+        if db.fract() != 0.0 || !(0.0..=2_147_483_647.0).contains(&db) {
+            return Ok(Err(ArgError::range("options.db must be a non-negative integer.")));
+        }
+        c.db = db as i64;
+    }
+    let tls = args::prop(o, "tls")?;
+    match tls.get_type()? {
+        ValueType::Undefined | ValueType::Null => {}
+        // An object (ioredis' `tls: {}`) turns TLS on with the system's trust store.
+        ValueType::Object => c.tls = true,
+        _ => c.tls = check!(args::opt_bool(&tls, "options.tls")).unwrap_or(c.tls),
+    }
+    if let Some(t) = check!(args::opt_number(&args::prop(o, "connectTimeout")?, "options.connectTimeout")) {
+        if t.fract() != 0.0 || !(1.0..=3_600_000.0).contains(&t) {
+            return Ok(Err(ArgError::range(
+                "options.connectTimeout must be a positive integer number of milliseconds.",
+            )));
+        }
+        c.connect_timeout_ms = t as u64;
+    }
+    Ok(Ok(c))
+}
+
+pub(crate) fn reject(message: String) -> Error {
+    Error::new(Status::GenericFailure, message)
+}
+
+#[napi]
+impl NativeClient {
+    /// `options`: `{ url?, host?, port?, username?, password?, db?, tls?, connectTimeout? }`;
+    /// explicit fields override the URL's.
+    #[napi(constructor, async_runtime, catch_unwind)]
+    pub fn new(env: Env, options: Option<Unknown>) -> Result<Self> {
+        let obj = args::opt_object(options, "options").map_err(|e| throw(&env, e))?;
+        let config = parse_options(obj.as_ref())?.map_err(|e| throw(&env, e))?;
+        let node = RedisNode::new(config).map_err(|e| reject(format!("redlock-rs: {e}")))?;
+        // A client makes one attempt on its one server.
+        let settings = Settings { retry_count: Some(0), ..Settings::default() };
+        let holder = Holder::new(Engine::new(vec![node.clone() as Arc<dyn Backend>]), settings);
+        Ok(NativeClient { node, holder, id: random_value() })
+    }
+
+    pub(crate) fn node(&self) -> Arc<RedisNode> {
+        self.node.clone()
+    }
+
+    /// 32 hex characters from the OS CSPRNG, made at construction: the default lock id.
+    #[napi(getter)]
+    pub fn id(&self) -> String {
+        self.id.clone()
+    }
+
+    #[napi(getter)]
+    pub fn host(&self) -> String {
+        self.node.config().host.clone()
+    }
+
+    #[napi(getter)]
+    pub fn port(&self) -> u32 {
+        self.node.config().port as u32
+    }
+
+    /// The connection URL with any password replaced by `***`.
+    #[napi(getter)]
+    pub fn url(&self) -> String {
+        self.node.config().redacted_url()
+    }
+
+    /// `host:port`, as used in error messages.
+    #[napi(getter)]
+    pub fn label(&self) -> String {
+        self.node.label()
+    }
+
+    /// Connects now (otherwise the first command connects); rejects when unreachable.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn connect<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>> {
+        let node = self.node.clone();
+        env.spawn_future(async move {
+            node.ping().await.map_err(|e| {
+                reject(format!("redlock-rs: cannot connect to {}: {e}", node.label()))
+            })
+        })
+    }
+
+    /// Closes the connection.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn quit<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>> {
+        self.node.quit();
+        env.spawn_future(async { Ok(()) })
+    }
+
+    /// One attempt on this server. `true` iff granted; `false` when held by another owner.
+    #[napi(ts_args_type = "resource: string, ttl: number, lockId?: string", ts_return_type = "Promise<boolean>")]
+    pub fn acquire_lock<'env>(
+        &self,
+        env: &'env Env,
+        resource: Unknown,
+        ttl: Unknown,
+        lock_id: Option<Unknown>,
+    ) -> Result<PromiseRaw<'env, bool>> {
+        acquire_lock(env, &self.holder, &self.id, resource, ttl, lock_id)
+    }
+
+    /// Deletes the resource where it holds `lockId`.
+    #[napi(ts_args_type = "resource: string, lockId: string", ts_return_type = "Promise<void>")]
+    pub fn release_lock<'env>(
+        &self,
+        env: &'env Env,
+        resource: Unknown,
+        lock_id: Option<Unknown>,
+    ) -> Result<PromiseRaw<'env, ()>> {
+        release_lock(env, &self.holder, resource, lock_id)
+    }
+}
+
+/// Shared by clients and Redlocks: validate, then run the original-API acquire.
+pub(crate) fn acquire_lock<'env>(
+    env: &'env Env,
+    holder: &Arc<Holder>,
+    default_id: &str,
+    resource: Unknown,
+    ttl: Unknown,
+    lock_id: Option<Unknown>,
+) -> Result<PromiseRaw<'env, bool>> {
+    let resource = args::resource(&resource, "resource").map_err(|e| throw(env, e))?;
+    let ttl = args::duration(&ttl).map_err(|e| throw(env, e))?;
+    let lock_id = args::lock_id(lock_id.as_ref(), false)
+        .map_err(|e| throw(env, e))?
+        .unwrap_or_else(|| default_id.to_string());
+    let holder = holder.clone();
+    env.spawn_future(async move {
+        holder.acquire_lock(resource, ttl, lock_id).await.map_err(|e| reject(e.0))
+    })
+}
+
+pub(crate) fn release_lock<'env>(
+    env: &'env Env,
+    holder: &Arc<Holder>,
+    resource: Unknown,
+    lock_id: Option<Unknown>,
+) -> Result<PromiseRaw<'env, ()>> {
+    let resource = args::resource(&resource, "resource").map_err(|e| throw(env, e))?;
+    let lock_id = args::lock_id(lock_id.as_ref(), true).map_err(|e| throw(env, e))?.unwrap_or_default();
+    let holder = holder.clone();
+    env.spawn_future(async move { holder.release_lock(resource, lock_id).await.map_err(|e| reject(e.0)) })
+}

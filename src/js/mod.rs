@@ -1,0 +1,6 @@
+//! The only place that speaks N-API: argument validation, conversion and Promise plumbing.
+//! Logic lives in the engine (`crate::engine`) and the original API (`crate::lockapi`).
+
+mod args;
+mod client;
+mod redlock;
