@@ -72,13 +72,14 @@ pub struct Failure {
 }
 
 impl Failure {
-    /// Per-node detail of the nodes that failed or did not answer, by index and label.
+    /// Per-node detail of the nodes that failed or timed out, by index and label. Nodes that
+    /// had not answered when the verdict became certain are not blamed.
     pub fn node_detail(&self) -> String {
         let mut parts = Vec::new();
         for (i, v) in self.votes.iter().enumerate() {
             let what = match v {
                 Some(NodeOutcome::Error(e)) => format!("failed: {e}"),
-                Some(NodeOutcome::Timeout) | None => {
+                Some(NodeOutcome::Timeout) => {
                     format!("timed out after {} ms", self.node_timeout.as_millis())
                 }
                 _ => continue,
@@ -91,7 +92,7 @@ impl Failure {
     pub fn unavailable_count(&self) -> usize {
         self.votes
             .iter()
-            .filter(|v| matches!(v, None | Some(NodeOutcome::Error(_)) | Some(NodeOutcome::Timeout)))
+            .filter(|v| matches!(v, Some(NodeOutcome::Error(_)) | Some(NodeOutcome::Timeout)))
             .count()
     }
 }
@@ -189,8 +190,20 @@ impl Engine {
         self.nodes.iter().map(|_| None).collect()
     }
 
-    fn failure(&self, reason: FailReason, attempts: u64, votes: Vec<Option<NodeOutcome>>, t: Duration) -> Failure {
-        Failure { reason, attempts, votes, labels: self.labels.clone(), node_timeout: t }
+    fn failure(
+        &self,
+        reason: FailReason,
+        attempts: u64,
+        votes: Vec<Option<NodeOutcome>>,
+        t: Duration,
+    ) -> Failure {
+        Failure {
+            reason,
+            attempts,
+            votes,
+            labels: self.labels.clone(),
+            node_timeout: t,
+        }
     }
 
     /// One node's part of a round, on its own task. Sends exactly one vote.
@@ -220,21 +233,41 @@ impl Engine {
                 }
             }
             let reply = match op {
-                Op::Acquire => timeout_at(deadline, backend.acquire(res.clone(), val.clone(), ttl_ms))
-                    .await
-                    .map(|r| {
-                        r.map(|a| match a {
-                            AcquireReply::Granted => NodeOutcome::Yes,
-                            AcquireReply::HeldByOther => NodeOutcome::No,
-                            AcquireReply::HeldBySelf => NodeOutcome::Own,
+                Op::Acquire => {
+                    timeout_at(deadline, backend.acquire(res.clone(), val.clone(), ttl_ms))
+                        .await
+                        .map(|r| {
+                            r.map(|a| match a {
+                                AcquireReply::Granted => NodeOutcome::Yes,
+                                AcquireReply::HeldByOther => NodeOutcome::No,
+                                AcquireReply::HeldBySelf => NodeOutcome::Own,
+                            })
                         })
-                    }),
-                Op::Extend => timeout_at(deadline, backend.extend(res.clone(), val.clone(), ttl_ms))
-                    .await
-                    .map(|r| r.map(|ok| if ok { NodeOutcome::Yes } else { NodeOutcome::No })),
+                }
+                Op::Extend => {
+                    timeout_at(deadline, backend.extend(res.clone(), val.clone(), ttl_ms))
+                        .await
+                        .map(|r| {
+                            r.map(|ok| {
+                                if ok {
+                                    NodeOutcome::Yes
+                                } else {
+                                    NodeOutcome::No
+                                }
+                            })
+                        })
+                }
                 Op::Release => timeout_at(deadline, backend.release(res.clone(), val.clone()))
                     .await
-                    .map(|r| r.map(|n| if n > 0 { NodeOutcome::Yes } else { NodeOutcome::No })),
+                    .map(|r| {
+                        r.map(|n| {
+                            if n > 0 {
+                                NodeOutcome::Yes
+                            } else {
+                                NodeOutcome::No
+                            }
+                        })
+                    }),
             };
             let outcome = match reply {
                 Ok(Ok(o)) => o,
@@ -342,7 +375,13 @@ impl Engine {
                 break Some(s);
             }
         };
-        Round { votes, settled, t0, t1: Instant::now(), decide }
+        Round {
+            votes,
+            settled,
+            t0,
+            t1: Instant::now(),
+            decide,
+        }
     }
 
     /// Sleeps the retry delay; `false` if cancelled meanwhile.
@@ -369,7 +408,16 @@ impl Engine {
         let mut attempts = 0u64;
         loop {
             attempts += 1;
-            let r = self.round(Op::Acquire, spec, ttl_ms, node_timeout, &mut chain, &mut cancel).await;
+            let r = self
+                .round(
+                    Op::Acquire,
+                    spec,
+                    ttl_ms,
+                    node_timeout,
+                    &mut chain,
+                    &mut cancel,
+                )
+                .await;
             let elapsed = (r.t1 - r.t0).as_millis() as u64;
             let validity = validity_ms(ttl_ms, elapsed, settings.drift_factor);
             let reason = match r.settled {
@@ -430,7 +478,16 @@ impl Engine {
                 return Err(self.failure(FailReason::Expired, attempts, Vec::new(), node_timeout));
             }
             attempts += 1;
-            let r = self.round(Op::Extend, spec, ttl_ms, node_timeout, &mut chain, &mut cancel).await;
+            let r = self
+                .round(
+                    Op::Extend,
+                    spec,
+                    ttl_ms,
+                    node_timeout,
+                    &mut chain,
+                    &mut cancel,
+                )
+                .await;
             let elapsed = (r.t1 - r.t0).as_millis() as u64;
             let validity = validity_ms(ttl_ms, elapsed, settings.drift_factor);
             observe(&r.votes);
@@ -450,7 +507,7 @@ impl Engine {
             };
             // A quorum that no longer holds our value means the lock is lost: no retry.
             let retry = reason == FailReason::Unavailable
-                && !settings.max_attempts().is_some_and(|m| attempts >= m);
+                && settings.max_attempts().is_none_or(|m| attempts < m);
             if retry && Self::pause_before_retry(settings, &mut cancel).await {
                 continue;
             }
@@ -476,7 +533,16 @@ impl Engine {
         let mut no_cancel = None;
         loop {
             attempts += 1;
-            let r = self.round(Op::Release, spec, 0, node_timeout, &mut chain, &mut no_cancel).await;
+            let r = self
+                .round(
+                    Op::Release,
+                    spec,
+                    0,
+                    node_timeout,
+                    &mut chain,
+                    &mut no_cancel,
+                )
+                .await;
             for (i, v) in r.votes.iter().enumerate() {
                 if matches!(v, Some(NodeOutcome::Yes) | Some(NodeOutcome::No)) {
                     confirmed[i] = true;
@@ -490,7 +556,8 @@ impl Engine {
                     deleted_on: deleted.iter().filter(|d| **d).count(),
                 });
             }
-            if attempts >= max_attempts || !Self::pause_before_retry(settings, &mut no_cancel).await {
+            if attempts >= max_attempts || !Self::pause_before_retry(settings, &mut no_cancel).await
+            {
                 return Err(self.failure(FailReason::Unavailable, attempts, r.votes, node_timeout));
             }
         }

@@ -15,7 +15,10 @@ pub struct Holds {
 enum Entry {
     /// An acquire is in flight.
     Pending,
-    Held { until: Instant, ttl_ms: u64 },
+    Held {
+        until: Instant,
+        ttl_ms: u64,
+    },
 }
 
 impl Holds {
@@ -40,7 +43,10 @@ impl Holds {
     /// The acquire succeeded: held until `until`.
     pub fn commit(&self, resource: &str, id: &str, until: Instant, ttl_ms: u64) {
         let mut m = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        m.insert((resource.to_string(), id.to_string()), Entry::Held { until, ttl_ms });
+        m.insert(
+            (resource.to_string(), id.to_string()),
+            Entry::Held { until, ttl_ms },
+        );
     }
 
     /// The acquire failed, or the lock was released.
@@ -82,7 +88,10 @@ mod tests {
         h.commit("r", "id", t + Duration::from_millis(100), 100);
         assert!(!h.begin("r", "id", t + Duration::from_millis(99)));
         assert_eq!(h.ttl_of("r", "id"), Some(100));
-        assert!(h.begin("r", "id", t + Duration::from_millis(100)), "expired");
+        assert!(
+            h.begin("r", "id", t + Duration::from_millis(100)),
+            "expired"
+        );
         h.forget("r", "id");
         assert!(h.begin("r", "id", t));
     }

@@ -20,12 +20,18 @@ pub struct Holder {
 pub struct LockApiError(pub String);
 
 fn describe(action: &str, resource: &str, f: &Failure) -> LockApiError {
-    LockApiError(format!("redlock-rs: could not {action} \"{resource}\": {f}"))
+    LockApiError(format!(
+        "redlock-rs: could not {action} \"{resource}\": {f}"
+    ))
 }
 
 impl Holder {
     pub fn new(engine: Engine, settings: Settings) -> Arc<Self> {
-        Arc::new(Holder { engine, holds: Holds::default(), settings })
+        Arc::new(Holder {
+            engine,
+            holds: Holds::default(),
+            settings,
+        })
     }
 
     /// `true` iff a quorum granted the lock within validity; `false` when another owner holds
@@ -40,10 +46,18 @@ impl Holder {
         if !self.holds.begin(&resource, &lock_id, Instant::now()) {
             return Ok(false);
         }
-        let spec = LockSpec { resources: vec![resource.clone()].into(), value: lock_id.as_str().into() };
-        match self.engine.acquire(&spec, ttl_ms, &self.settings, None, |_| {}).await {
+        let spec = LockSpec {
+            resources: vec![resource.clone()].into(),
+            value: lock_id.as_str().into(),
+        };
+        match self
+            .engine
+            .acquire(&spec, ttl_ms, &self.settings, None, |_| {})
+            .await
+        {
             Ok(g) => {
-                self.holds.commit(&resource, &lock_id, g.expires_at.into_std(), ttl_ms);
+                self.holds
+                    .commit(&resource, &lock_id, g.expires_at.into_std(), ttl_ms);
                 Ok(true)
             }
             Err(f) => {
@@ -58,10 +72,21 @@ impl Holder {
 
     /// Deletes the resource on every node where it holds `lock_id` (a wrong id changes
     /// nothing). Resolves when a quorum confirmed; errors only when nodes were unreachable.
-    pub async fn release_lock(&self, resource: String, lock_id: String) -> Result<(), LockApiError> {
+    pub async fn release_lock(
+        &self,
+        resource: String,
+        lock_id: String,
+    ) -> Result<(), LockApiError> {
         let ttl = self.holds.ttl_of(&resource, &lock_id).unwrap_or(10_000);
-        let spec = LockSpec { resources: vec![resource.clone()].into(), value: lock_id.as_str().into() };
-        match self.engine.release(&spec, self.settings.node_timeout(ttl), &self.settings).await {
+        let spec = LockSpec {
+            resources: vec![resource.clone()].into(),
+            value: lock_id.as_str().into(),
+        };
+        match self
+            .engine
+            .release(&spec, self.settings.node_timeout(ttl), &self.settings)
+            .await
+        {
             Ok(_) => {
                 self.holds.forget(&resource, &lock_id);
                 Ok(())
@@ -84,28 +109,55 @@ mod tests {
 
     fn holder(n: usize) -> (Arc<Holder>, Vec<Arc<MemoryNode>>) {
         let nodes: Vec<_> = (0..n).map(|i| MemoryNode::new(&format!("m{i}"))).collect();
-        let b = nodes.iter().map(|m| Arc::new(MemoryBackend(m.clone())) as Arc<dyn Backend>).collect();
-        let s = Settings { retry_count: Some(1), retry_delay_ms: 10, retry_jitter_ms: 0, ..Settings::default() };
+        let b = nodes
+            .iter()
+            .map(|m| Arc::new(MemoryBackend(m.clone())) as Arc<dyn Backend>)
+            .collect();
+        let s = Settings {
+            retry_count: Some(1),
+            retry_delay_ms: 10,
+            retry_jitter_ms: 0,
+            ..Settings::default()
+        };
         (Holder::new(Engine::new(b), s), nodes)
     }
 
     #[tokio::test(start_paused = true)]
     async fn second_acquire_with_the_same_id_is_refused_without_traffic() {
         let (h, nodes) = holder(3);
-        assert!(h.acquire_lock("r".into(), 10_000, "id".into()).await.unwrap());
-        let calls = nodes[0].acquire_calls.load(std::sync::atomic::Ordering::SeqCst);
-        assert!(!h.acquire_lock("r".into(), 10_000, "id".into()).await.unwrap());
-        assert_eq!(nodes[0].acquire_calls.load(std::sync::atomic::Ordering::SeqCst), calls);
+        assert!(h
+            .acquire_lock("r".into(), 10_000, "id".into())
+            .await
+            .unwrap());
+        let calls = nodes[0]
+            .acquire_calls
+            .load(std::sync::atomic::Ordering::SeqCst);
+        assert!(!h
+            .acquire_lock("r".into(), 10_000, "id".into())
+            .await
+            .unwrap());
+        assert_eq!(
+            nodes[0]
+                .acquire_calls
+                .load(std::sync::atomic::Ordering::SeqCst),
+            calls
+        );
         assert!(nodes.iter().all(|m| m.get("r").as_deref() == Some("id")));
         // Another id is another owner: refused by the nodes.
-        assert!(!h.acquire_lock("r".into(), 10_000, "other".into()).await.unwrap());
+        assert!(!h
+            .acquire_lock("r".into(), 10_000, "other".into())
+            .await
+            .unwrap());
         assert!(nodes.iter().all(|m| m.get("r").as_deref() == Some("id")));
         // Wrong-id release keeps the lock; the right one frees it.
         h.release_lock("r".into(), "other".into()).await.unwrap();
         assert!(nodes.iter().all(|m| m.get("r").as_deref() == Some("id")));
         h.release_lock("r".into(), "id".into()).await.unwrap();
         assert!(nodes.iter().all(|m| m.get("r").is_none()));
-        assert!(h.acquire_lock("r".into(), 10_000, "id".into()).await.unwrap());
+        assert!(h
+            .acquire_lock("r".into(), 10_000, "id".into())
+            .await
+            .unwrap());
     }
 
     #[tokio::test(start_paused = true)]
@@ -113,9 +165,20 @@ mod tests {
         let (h, nodes) = holder(3);
         nodes[1].set_failing(true);
         nodes[2].set_paused(true);
-        let e = h.acquire_lock("r".into(), 1000, "id".into()).await.unwrap_err();
-        assert!(e.0.contains("node 1 (m1) failed: connection refused"), "{}", e.0);
-        assert!(e.0.contains("node 2 (m2) timed out after 100 ms"), "{}", e.0);
+        let e = h
+            .acquire_lock("r".into(), 1000, "id".into())
+            .await
+            .unwrap_err();
+        assert!(
+            e.0.contains("node 1 (m1) failed: connection refused"),
+            "{}",
+            e.0
+        );
+        assert!(
+            e.0.contains("node 2 (m2) timed out after 100 ms"),
+            "{}",
+            e.0
+        );
         assert!(!e.0.contains("node 0"), "{}", e.0);
         // A failed acquire leaves nothing held locally.
         nodes[1].set_failing(false);

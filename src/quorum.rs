@@ -46,7 +46,13 @@ pub fn quorum_of(n: usize) -> usize {
 
 impl Tally {
     pub fn new(n: usize) -> Self {
-        Tally { n, quorum: quorum_of(n), yes: 0, no: 0, failed: 0 }
+        Tally {
+            n,
+            quorum: quorum_of(n),
+            yes: 0,
+            no: 0,
+            failed: 0,
+        }
     }
 
     pub fn quorum(&self) -> usize {
@@ -194,6 +200,9 @@ mod tests {
         t.add(VoteKind::Against);
         assert_eq!(t.settled(), None);
         t.add(VoteKind::Failed);
-        assert_eq!(t.settled(), Some(Settled::NoQuorum(FailReason::Unavailable)));
+        assert_eq!(
+            t.settled(),
+            Some(Settled::NoQuorum(FailReason::Unavailable))
+        );
     }
 }

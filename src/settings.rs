@@ -60,12 +60,14 @@ impl Settings {
         let mut s = self.clone();
         if let Some(v) = o.drift_factor {
             if !v.is_finite() || !(0.0..1.0).contains(&v) {
-                return Err(ArgError::range("settings.driftFactor must be a number in [0, 1)."));
+                return Err(ArgError::range(
+                    "settings.driftFactor must be a number in [0, 1).",
+                ));
             }
             s.drift_factor = v;
         }
         if let Some(v) = o.retry_count {
-            if !is_int(v) || v < -1.0 || v > MAX_DURATION_MS {
+            if !is_int(v) || !(-1.0..=MAX_DURATION_MS).contains(&v) {
                 return Err(ArgError::range(
                     "settings.retryCount must be an integer >= -1 (-1 retries until cancelled).",
                 ));
@@ -142,10 +144,16 @@ pub enum ArgErrorKind {
 
 impl ArgError {
     pub fn type_error(m: impl Into<String>) -> Self {
-        ArgError { kind: ArgErrorKind::Type, message: m.into() }
+        ArgError {
+            kind: ArgErrorKind::Type,
+            message: m.into(),
+        }
     }
     pub fn range(m: impl Into<String>) -> Self {
-        ArgError { kind: ArgErrorKind::Range, message: m.into() }
+        ArgError {
+            kind: ArgErrorKind::Range,
+            message: m.into(),
+        }
     }
 }
 
@@ -175,13 +183,24 @@ mod tests {
         assert_eq!(node_timeout_for(100), Duration::from_millis(50));
         assert_eq!(node_timeout_for(2_000), Duration::from_millis(200));
         assert_eq!(node_timeout_for(60_000), Duration::from_millis(1000));
-        let s = Settings { node_timeout_ms: Some(7), ..Settings::default() };
+        let s = Settings {
+            node_timeout_ms: Some(7),
+            ..Settings::default()
+        };
         assert_eq!(s.node_timeout(60_000), Duration::from_millis(7));
     }
 
     #[test]
     fn durations_must_be_safe_positive_integers() {
-        for bad in [0.0, -1.0, 1.5, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 2f64.powi(60)] {
+        for bad in [
+            0.0,
+            -1.0,
+            1.5,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            2f64.powi(60),
+        ] {
             let e = duration_ms(bad).unwrap_err();
             assert_eq!(e.message, DURATION_MESSAGE);
         }
@@ -193,18 +212,69 @@ mod tests {
     fn bad_settings_name_the_setting() {
         let base = Settings::default();
         let cases: Vec<(SettingsInput, &str)> = vec![
-            (SettingsInput { drift_factor: Some(1.0), ..Default::default() }, "driftFactor"),
-            (SettingsInput { drift_factor: Some(-0.1), ..Default::default() }, "driftFactor"),
-            (SettingsInput { drift_factor: Some(f64::NAN), ..Default::default() }, "driftFactor"),
-            (SettingsInput { retry_count: Some(-2.0), ..Default::default() }, "retryCount"),
-            (SettingsInput { retry_count: Some(1.5), ..Default::default() }, "retryCount"),
-            (SettingsInput { retry_delay: Some(-1.0), ..Default::default() }, "retryDelay"),
-            (SettingsInput { retry_jitter: Some(f64::NAN), ..Default::default() }, "retryJitter"),
             (
-                SettingsInput { automatic_extension_threshold: Some(-5.0), ..Default::default() },
+                SettingsInput {
+                    drift_factor: Some(1.0),
+                    ..Default::default()
+                },
+                "driftFactor",
+            ),
+            (
+                SettingsInput {
+                    drift_factor: Some(-0.1),
+                    ..Default::default()
+                },
+                "driftFactor",
+            ),
+            (
+                SettingsInput {
+                    drift_factor: Some(f64::NAN),
+                    ..Default::default()
+                },
+                "driftFactor",
+            ),
+            (
+                SettingsInput {
+                    retry_count: Some(-2.0),
+                    ..Default::default()
+                },
+                "retryCount",
+            ),
+            (
+                SettingsInput {
+                    retry_count: Some(1.5),
+                    ..Default::default()
+                },
+                "retryCount",
+            ),
+            (
+                SettingsInput {
+                    retry_delay: Some(-1.0),
+                    ..Default::default()
+                },
+                "retryDelay",
+            ),
+            (
+                SettingsInput {
+                    retry_jitter: Some(f64::NAN),
+                    ..Default::default()
+                },
+                "retryJitter",
+            ),
+            (
+                SettingsInput {
+                    automatic_extension_threshold: Some(-5.0),
+                    ..Default::default()
+                },
                 "automaticExtensionThreshold",
             ),
-            (SettingsInput { node_timeout: Some(0.0), ..Default::default() }, "nodeTimeout"),
+            (
+                SettingsInput {
+                    node_timeout: Some(0.0),
+                    ..Default::default()
+                },
+                "nodeTimeout",
+            ),
         ];
         for (input, name) in cases {
             let e = base.with(&input).unwrap_err();

@@ -23,7 +23,9 @@ mod tests {
         for _ in 0..10_000 {
             let v = random_value();
             assert_eq!(v.len(), 32);
-            assert!(v.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+            assert!(v
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
             assert!(seen.insert(v));
         }
     }

@@ -24,10 +24,14 @@ pub struct MemoryNode {
 
 impl MemoryNode {
     pub fn new(name: &str) -> Arc<Self> {
-        Arc::new(MemoryNode { name: name.to_string(), ..Default::default() })
+        Arc::new(MemoryNode {
+            name: name.to_string(),
+            ..Default::default()
+        })
     }
     pub fn set_latency(&self, d: Duration) {
-        self.latency_ms.store(d.as_millis() as u64, Ordering::SeqCst);
+        self.latency_ms
+            .store(d.as_millis() as u64, Ordering::SeqCst);
     }
     pub fn set_failing(&self, v: bool) {
         self.failing.store(v, Ordering::SeqCst);
@@ -46,13 +50,17 @@ impl MemoryNode {
     /// The live value of a key.
     pub fn get(&self, key: &str) -> Option<String> {
         let m = self.keys.lock().unwrap();
-        m.get(key).filter(|(_, exp)| *exp > Instant::now()).map(|(v, _)| v.clone())
+        m.get(key)
+            .filter(|(_, exp)| *exp > Instant::now())
+            .map(|(v, _)| v.clone())
     }
     /// Remaining TTL of a live key.
     pub fn pttl(&self, key: &str) -> Option<Duration> {
         let m = self.keys.lock().unwrap();
         let now = Instant::now();
-        m.get(key).filter(|(_, exp)| *exp > now).map(|(_, exp)| *exp - now)
+        m.get(key)
+            .filter(|(_, exp)| *exp > now)
+            .map(|(_, exp)| *exp - now)
     }
 
     fn live<'a>(
@@ -60,7 +68,9 @@ impl MemoryNode {
         key: &str,
         now: Instant,
     ) -> Option<&'a str> {
-        m.get(key).filter(|(_, exp)| *exp > now).map(|(v, _)| v.as_str())
+        m.get(key)
+            .filter(|(_, exp)| *exp > now)
+            .map(|(v, _)| v.as_str())
     }
 
     /// Latency, pause and failure knobs, shared by every operation; `apply` runs atomically.
@@ -115,7 +125,10 @@ impl Backend for MemoryBackend {
                 return AcquireReply::HeldBySelf;
             }
             for r in resources.iter() {
-                m.insert(r.clone(), (value.to_string(), now + Duration::from_millis(ttl_ms)));
+                m.insert(
+                    r.clone(),
+                    (value.to_string(), now + Duration::from_millis(ttl_ms)),
+                );
             }
             AcquireReply::Granted
         })
@@ -131,11 +144,17 @@ impl Backend for MemoryBackend {
         self.0.op(move |n| {
             let mut m = n.keys.lock().unwrap();
             let now = Instant::now();
-            if !resources.iter().all(|r| MemoryNode::live(&m, r, now) == Some(&*value)) {
+            if !resources
+                .iter()
+                .all(|r| MemoryNode::live(&m, r, now) == Some(&*value))
+            {
                 return false;
             }
             for r in resources.iter() {
-                m.insert(r.clone(), (value.to_string(), now + Duration::from_millis(ttl_ms)));
+                m.insert(
+                    r.clone(),
+                    (value.to_string(), now + Duration::from_millis(ttl_ms)),
+                );
             }
             true
         })

@@ -58,8 +58,11 @@ pub trait Backend: Send + Sync + 'static {
     ) -> BoxFuture<Result<bool, NodeError>>;
 
     /// Deletes the keys that hold `value`; returns how many were deleted.
-    fn release(&self, resources: Arc<[String]>, value: Arc<str>)
-        -> BoxFuture<Result<u64, NodeError>>;
+    fn release(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+    ) -> BoxFuture<Result<u64, NodeError>>;
 
     /// A name for messages: a redacted `host:port`, never credentials.
     fn label(&self) -> String;

@@ -65,7 +65,11 @@ impl NodeConfig {
         };
         let r = info.redis_settings();
         Ok(NodeConfig {
-            host: if host.is_empty() { DEFAULT_HOST.into() } else { host },
+            host: if host.is_empty() {
+                DEFAULT_HOST.into()
+            } else {
+                host
+            },
             port,
             username: r.username().map(str::to_string).filter(|s| !s.is_empty()),
             password: r.password().map(str::to_string).filter(|s| !s.is_empty()),
@@ -93,7 +97,11 @@ impl NodeConfig {
             (None, Some(_)) => ":***@".to_string(),
             (None, None) => String::new(),
         };
-        let db = if self.db != 0 { format!("/{}", self.db) } else { String::new() };
+        let db = if self.db != 0 {
+            format!("/{}", self.db)
+        } else {
+            String::new()
+        };
         format!("{scheme}://{auth}{}{db}", self.label())
     }
 
@@ -149,7 +157,8 @@ impl RedisNode {
     /// runtime.
     pub fn new(config: NodeConfig) -> Result<Arc<Self>, NodeError> {
         install_crypto_provider();
-        let client = redis::Client::open(config.connection_info()).map_err(|e| sanitize(&config, e))?;
+        let client =
+            redis::Client::open(config.connection_info()).map_err(|e| sanitize(&config, e))?;
         let mgr_config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_millis(config.connect_timeout_ms)))
             // The engine enforces the per-node timeout; this only bounds stray requests.
@@ -161,12 +170,17 @@ impl RedisNode {
             .set_max_delay(Duration::from_millis(500));
         let conn = ConnectionManager::new_lazy_with_config(client, mgr_config)
             .map_err(|e| sanitize(&config, e))?;
-        Ok(Arc::new(RedisNode { config, conn: Mutex::new(Some(conn)) }))
+        Ok(Arc::new(RedisNode {
+            config,
+            conn: Mutex::new(Some(conn)),
+        }))
     }
 
     fn conn(&self) -> Result<ConnectionManager, NodeError> {
         let guard = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        guard.clone().ok_or_else(|| NodeError("the client was closed with quit()".into()))
+        guard
+            .clone()
+            .ok_or_else(|| NodeError("the client was closed with quit()".into()))
     }
 
     /// Closes the connection; later calls fail with a clear error.
@@ -185,7 +199,10 @@ impl RedisNode {
         match tokio::time::timeout(t, redis::cmd("PING").query_async::<String>(&mut conn)).await {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(e)) => Err(sanitize(&self.config, e)),
-            Err(_) => Err(NodeError(format!("connection timed out after {} ms", t.as_millis()))),
+            Err(_) => Err(NodeError(format!(
+                "connection timed out after {} ms",
+                t.as_millis()
+            ))),
         }
     }
 }
@@ -295,9 +312,20 @@ mod tests {
 
     #[test]
     fn same_target_is_host_port_and_db() {
-        let a = NodeConfig { port: 7000, ..NodeConfig::default() };
-        let b = NodeConfig { host: "localhost".into(), port: 7000, ..NodeConfig::default() };
-        let c = NodeConfig { port: 7000, db: 1, ..NodeConfig::default() };
+        let a = NodeConfig {
+            port: 7000,
+            ..NodeConfig::default()
+        };
+        let b = NodeConfig {
+            host: "localhost".into(),
+            port: 7000,
+            ..NodeConfig::default()
+        };
+        let c = NodeConfig {
+            port: 7000,
+            db: 1,
+            ..NodeConfig::default()
+        };
         assert!(a.same_target(&b));
         assert!(!a.same_target(&c));
         assert_eq!(a.label(), "127.0.0.1:7000");

@@ -9,7 +9,9 @@ use std::sync::atomic::Ordering;
 const TTL: u64 = 1000;
 
 fn cluster(n: usize) -> (Engine, Vec<Arc<MemoryNode>>) {
-    let nodes: Vec<Arc<MemoryNode>> = (0..n).map(|i| MemoryNode::new(&format!("mem{i}"))).collect();
+    let nodes: Vec<Arc<MemoryNode>> = (0..n)
+        .map(|i| MemoryNode::new(&format!("mem{i}")))
+        .collect();
     let backends = nodes
         .iter()
         .map(|m| Arc::new(MemoryBackend(m.clone())) as Arc<dyn Backend>)
@@ -18,7 +20,10 @@ fn cluster(n: usize) -> (Engine, Vec<Arc<MemoryNode>>) {
 }
 
 fn spec(value: &str) -> LockSpec {
-    LockSpec { resources: vec!["res".to_string()].into(), value: value.into() }
+    LockSpec {
+        resources: vec!["res".to_string()].into(),
+        value: value.into(),
+    }
 }
 
 fn settings(retry_count: f64) -> Settings {
@@ -53,7 +58,9 @@ async fn every_mix_of_node_states_for_n_1_to_5() {
     let states = [State::Free, State::Held, State::Failing, State::Paused];
     for n in 1..=5usize {
         for code in 0..4usize.pow(n as u32) {
-            let mix: Vec<State> = (0..n).map(|i| states[(code / 4usize.pow(i as u32)) % 4]).collect();
+            let mix: Vec<State> = (0..n)
+                .map(|i| states[(code / 4usize.pow(i as u32)) % 4])
+                .collect();
             let (engine, nodes) = cluster(n);
             for (node, st) in nodes.iter().zip(&mix) {
                 match st {
@@ -67,13 +74,21 @@ async fn every_mix_of_node_states_for_n_1_to_5() {
             let held = mix.iter().filter(|s| matches!(s, State::Held)).count();
             let q = n / 2 + 1;
             let started = Instant::now();
-            let r = engine.acquire(&spec("mine"), TTL, &settings(0.0), None, |_| {}).await;
-            assert!(started.elapsed() <= Duration::from_millis(200), "{mix:?} took too long");
+            let r = engine
+                .acquire(&spec("mine"), TTL, &settings(0.0), None, |_| {})
+                .await;
+            assert!(
+                started.elapsed() <= Duration::from_millis(200),
+                "{mix:?} took too long"
+            );
             match r {
                 Ok(g) => {
                     assert!(free >= q, "{mix:?} granted without a quorum");
                     assert_eq!(g.attempts, 1);
-                    let holding = nodes.iter().filter(|m| m.get("res").as_deref() == Some("mine")).count();
+                    let holding = nodes
+                        .iter()
+                        .filter(|m| m.get("res").as_deref() == Some("mine"))
+                        .count();
                     assert!(holding >= q, "{mix:?}");
                 }
                 Err(f) => {
@@ -89,7 +104,11 @@ async fn every_mix_of_node_states_for_n_1_to_5() {
                     }
                     settle().await;
                     for m in &nodes {
-                        assert_ne!(m.get("res").as_deref(), Some("mine"), "{mix:?}: rollback missed a node");
+                        assert_ne!(
+                            m.get("res").as_deref(),
+                            Some("mine"),
+                            "{mix:?}: rollback missed a node"
+                        );
                     }
                 }
             }
@@ -103,7 +122,11 @@ async fn quorum_after_validity_ran_out_fails_and_rolls_back() {
     for m in &nodes {
         m.set_latency(Duration::from_millis(350));
     }
-    let s = Settings { node_timeout_ms: Some(1000), retry_count: Some(0), ..Settings::default() };
+    let s = Settings {
+        node_timeout_ms: Some(1000),
+        retry_count: Some(0),
+        ..Settings::default()
+    };
     let r = engine.acquire(&spec("mine"), 300, &s, None, |_| {}).await;
     let f = r.unwrap_err();
     assert_eq!(f.reason, FailReason::Expired);
@@ -119,9 +142,15 @@ async fn validity_is_ttl_minus_elapsed_minus_drift() {
     for m in &nodes {
         m.set_latency(Duration::from_millis(40));
     }
-    let g = engine.acquire(&spec("v"), TTL, &settings(0.0), None, |_| {}).await.unwrap();
+    let g = engine
+        .acquire(&spec("v"), TTL, &settings(0.0), None, |_| {})
+        .await
+        .unwrap();
     assert_eq!(g.validity, Duration::from_millis(TTL - 40 - 12));
-    assert_eq!(g.expires_at - (Instant::now() - Duration::from_millis(40)), Duration::from_millis(TTL - 12));
+    assert_eq!(
+        g.expires_at - (Instant::now() - Duration::from_millis(40)),
+        Duration::from_millis(TTL - 12)
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -131,10 +160,17 @@ async fn rollback_reaches_nodes_that_did_not_answer() {
     nodes[0].set_drop_replies(true);
     nodes[1].put("res", "other", Duration::from_secs(60));
     nodes[2].put("res", "other", Duration::from_secs(60));
-    let f = engine.acquire(&spec("mine"), TTL, &settings(0.0), None, |_| {}).await.unwrap_err();
+    let f = engine
+        .acquire(&spec("mine"), TTL, &settings(0.0), None, |_| {})
+        .await
+        .unwrap_err();
     assert_eq!(f.reason, FailReason::Held);
     settle().await;
-    assert_eq!(nodes[0].get("res"), None, "late write on the silent node was not cleaned up");
+    assert_eq!(
+        nodes[0].get("res"),
+        None,
+        "late write on the silent node was not cleaned up"
+    );
     assert!(nodes[0].release_calls.load(Ordering::SeqCst) >= 1);
 }
 
@@ -144,11 +180,18 @@ async fn rollback_never_deletes_a_key_that_held_the_value_before() {
     nodes[0].put("res", "mine", Duration::from_secs(60));
     nodes[1].put("res", "other", Duration::from_secs(60));
     // Node 2 is free: it grants, then the round fails and node 2 is rolled back.
-    let f = engine.acquire(&spec("mine"), TTL, &settings(2.0), None, |_| {}).await.unwrap_err();
+    let f = engine
+        .acquire(&spec("mine"), TTL, &settings(2.0), None, |_| {})
+        .await
+        .unwrap_err();
     assert_eq!(f.reason, FailReason::Held);
     assert_eq!(f.attempts, 3);
     settle().await;
-    assert_eq!(nodes[0].get("res").as_deref(), Some("mine"), "the earlier lock was destroyed");
+    assert_eq!(
+        nodes[0].get("res").as_deref(),
+        Some("mine"),
+        "the earlier lock was destroyed"
+    );
     assert_eq!(nodes[2].get("res"), None);
 }
 
@@ -158,9 +201,14 @@ async fn retries_until_the_other_owner_expires() {
     for m in &nodes {
         m.put("res", "other", Duration::from_millis(700));
     }
-    let g = engine.acquire(&spec("mine"), TTL, &settings(10.0), None, |_| {}).await.unwrap();
+    let g = engine
+        .acquire(&spec("mine"), TTL, &settings(10.0), None, |_| {})
+        .await
+        .unwrap();
     assert!(g.attempts >= 3 && g.attempts <= 8, "{}", g.attempts);
-    assert!(nodes.iter().all(|m| m.get("res").as_deref() == Some("mine")));
+    assert!(nodes
+        .iter()
+        .all(|m| m.get("res").as_deref() == Some("mine")));
 }
 
 #[tokio::test(start_paused = true)]
@@ -169,7 +217,10 @@ async fn a_paused_minority_costs_nothing_a_paused_majority_costs_the_timeout() {
     nodes[3].set_paused(true);
     nodes[4].set_paused(true);
     let t = Instant::now();
-    engine.acquire(&spec("a"), TTL, &settings(0.0), None, |_| {}).await.unwrap();
+    engine
+        .acquire(&spec("a"), TTL, &settings(0.0), None, |_| {})
+        .await
+        .unwrap();
     assert_eq!(t.elapsed(), Duration::ZERO);
 
     let (engine, nodes) = cluster(5);
@@ -177,12 +228,23 @@ async fn a_paused_minority_costs_nothing_a_paused_majority_costs_the_timeout() {
         m.set_paused(true);
     }
     let t = Instant::now();
-    let f = engine.acquire(&spec("a"), TTL, &settings(2.0), None, |_| {}).await.unwrap_err();
+    let f = engine
+        .acquire(&spec("a"), TTL, &settings(2.0), None, |_| {})
+        .await
+        .unwrap_err();
     assert_eq!(f.reason, FailReason::Unavailable);
     assert_eq!(f.attempts, 3);
     // 3 attempts × 100 ms timeout + 2 delays of at most 300 ms.
-    assert!(t.elapsed() <= Duration::from_millis(3 * 100 + 2 * 300), "{:?}", t.elapsed());
-    assert!(f.to_string().contains("node 0 (mem0) timed out after 100 ms"), "{f}");
+    assert!(
+        t.elapsed() <= Duration::from_millis(3 * 100 + 2 * 300),
+        "{:?}",
+        t.elapsed()
+    );
+    assert!(
+        f.to_string()
+            .contains("node 0 (mem0) timed out after 100 ms"),
+        "{f}"
+    );
     assert!(!f.to_string().contains("node 3"), "{f}");
 }
 
@@ -198,7 +260,9 @@ async fn cancellation_stops_unbounded_retries_and_rolls_back() {
     });
     let mut rounds = 0;
     let f = engine
-        .acquire(&spec("mine"), TTL, &settings(-1.0), Some(rx), |_| rounds += 1)
+        .acquire(&spec("mine"), TTL, &settings(-1.0), Some(rx), |_| {
+            rounds += 1
+        })
         .await
         .unwrap_err();
     assert_eq!(f.reason, FailReason::Cancelled);
@@ -211,29 +275,61 @@ async fn cancellation_stops_unbounded_retries_and_rolls_back() {
 async fn extend_rules() {
     let (engine, nodes) = cluster(3);
     let sp = spec("mine");
-    let g = engine.acquire(&sp, TTL, &settings(0.0), None, |_| {}).await.unwrap();
+    let g = engine
+        .acquire(&sp, TTL, &settings(0.0), None, |_| {})
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
     // Extend a valid lock: the TTL is reset on every node.
-    let e = engine.extend(&sp, g.expires_at, 5000, &settings(0.0), None, |_| {}).await.unwrap();
+    let e = engine
+        .extend(&sp, g.expires_at, 5000, &settings(0.0), None, |_| {})
+        .await
+        .unwrap();
     assert_eq!(e.validity, Duration::from_millis(5000 - 52));
-    assert!(nodes.iter().all(|m| m.pttl("res") == Some(Duration::from_millis(5000))));
+    assert!(nodes
+        .iter()
+        .all(|m| m.pttl("res") == Some(Duration::from_millis(5000))));
     // Extend an expired lock: refused locally, without any I/O.
-    let calls: u64 = nodes.iter().map(|m| m.extend_calls.load(Ordering::SeqCst)).sum();
-    let f = engine.extend(&sp, Instant::now(), 5000, &settings(3.0), None, |_| {}).await.unwrap_err();
+    let calls: u64 = nodes
+        .iter()
+        .map(|m| m.extend_calls.load(Ordering::SeqCst))
+        .sum();
+    let f = engine
+        .extend(&sp, Instant::now(), 5000, &settings(3.0), None, |_| {})
+        .await
+        .unwrap_err();
     assert_eq!((f.reason, f.attempts), (FailReason::Expired, 0));
-    assert_eq!(nodes.iter().map(|m| m.extend_calls.load(Ordering::SeqCst)).sum::<u64>(), calls);
+    assert_eq!(
+        nodes
+            .iter()
+            .map(|m| m.extend_calls.load(Ordering::SeqCst))
+            .sum::<u64>(),
+        calls
+    );
     // Extend of a value that no longer holds a quorum: lost, no retries.
     nodes[0].put("res", "other", Duration::from_secs(60));
     nodes[1].put("res", "other", Duration::from_secs(60));
-    let f = engine.extend(&sp, e.expires_at, 5000, &settings(5.0), None, |_| {}).await.unwrap_err();
+    let f = engine
+        .extend(&sp, e.expires_at, 5000, &settings(5.0), None, |_| {})
+        .await
+        .unwrap_err();
     assert_eq!((f.reason, f.attempts), (FailReason::Held, 1));
     assert_eq!(nodes[0].get("res").as_deref(), Some("other"));
     // Extend whose replies come after the new validity ran out: failed.
     let (engine, nodes) = cluster(1);
-    let g = engine.acquire(&sp, 60_000, &settings(0.0), None, |_| {}).await.unwrap();
+    let g = engine
+        .acquire(&sp, 60_000, &settings(0.0), None, |_| {})
+        .await
+        .unwrap();
     nodes[0].set_latency(Duration::from_millis(250));
-    let s = Settings { node_timeout_ms: Some(1000), ..settings(0.0) };
-    let f = engine.extend(&sp, g.expires_at, 200, &s, None, |_| {}).await.unwrap_err();
+    let s = Settings {
+        node_timeout_ms: Some(1000),
+        ..settings(0.0)
+    };
+    let f = engine
+        .extend(&sp, g.expires_at, 200, &s, None, |_| {})
+        .await
+        .unwrap_err();
     assert_eq!(f.reason, FailReason::Expired);
 }
 
@@ -244,10 +340,25 @@ async fn release_rules() {
     let t = Duration::from_millis(100);
     // Not held at all: resolves at once, one round, nothing deleted.
     let r = engine.release(&sp, t, &settings(10.0)).await.unwrap();
-    assert_eq!(r, Released { attempts: 1, deleted_on: 0 });
-    assert_eq!(nodes.iter().map(|m| m.release_calls.load(Ordering::SeqCst)).sum::<u64>(), 3);
+    assert_eq!(
+        r,
+        Released {
+            attempts: 1,
+            deleted_on: 0
+        }
+    );
+    assert_eq!(
+        nodes
+            .iter()
+            .map(|m| m.release_calls.load(Ordering::SeqCst))
+            .sum::<u64>(),
+        3
+    );
     // Held: deleted everywhere; another owner's key is kept.
-    engine.acquire(&sp, TTL, &settings(0.0), None, |_| {}).await.unwrap();
+    engine
+        .acquire(&sp, TTL, &settings(0.0), None, |_| {})
+        .await
+        .unwrap();
     nodes[2].put("res", "other", Duration::from_secs(60));
     let r = engine.release(&sp, t, &settings(10.0)).await.unwrap();
     assert_eq!(r.deleted_on, 2);
@@ -268,8 +379,14 @@ async fn release_rules() {
 async fn multi_resource_locks_are_all_or_nothing_per_node() {
     let (engine, nodes) = cluster(1);
     nodes[0].put("b", "other", Duration::from_secs(60));
-    let sp = LockSpec { resources: vec!["a".into(), "b".into(), "c".into()].into(), value: "mine".into() };
-    let f = engine.acquire(&sp, TTL, &settings(0.0), None, |_| {}).await.unwrap_err();
+    let sp = LockSpec {
+        resources: vec!["a".into(), "b".into(), "c".into()].into(),
+        value: "mine".into(),
+    };
+    let f = engine
+        .acquire(&sp, TTL, &settings(0.0), None, |_| {})
+        .await
+        .unwrap_err();
     assert_eq!(f.reason, FailReason::Held);
     assert_eq!(nodes[0].get("a"), None);
     assert_eq!(nodes[0].get("c"), None);
@@ -307,7 +424,12 @@ mod memory {
         for m in &nodes {
             m.put("res", "other", Duration::from_secs(1_000_000));
         }
-        let s = Settings { retry_count: None, retry_delay_ms: 10, retry_jitter_ms: 0, ..settings(0.0) };
+        let s = Settings {
+            retry_count: None,
+            retry_delay_ms: 10,
+            retry_jitter_ms: 0,
+            ..settings(0.0)
+        };
         let (tx, rx) = watch::channel(false);
         let mut rounds = 0u64;
         let mut at_100 = 0isize;
@@ -328,6 +450,9 @@ mod memory {
         assert_eq!(f.reason, FailReason::Cancelled);
         assert_eq!(rounds, 10_000);
         let growth = at_10000 - at_100;
-        assert!(growth < 4096, "live heap grew by {growth} bytes over 9,900 retries");
+        assert!(
+            growth < 4096,
+            "live heap grew by {growth} bytes over 9,900 retries"
+        );
     }
 }

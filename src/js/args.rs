@@ -31,54 +31,76 @@ fn is_nullish(t: ValueType) -> bool {
 
 /// An optional number (`undefined`/`null` → `None`).
 pub fn opt_number(v: &Unknown, name: &str) -> std::result::Result<Option<f64>, ArgError> {
-    let t = v.get_type().map_err(|_| ArgError::type_error(format!("{name} must be a number.")))?;
+    let t = v
+        .get_type()
+        .map_err(|_| ArgError::type_error(format!("{name} must be a number.")))?;
     if is_nullish(t) {
         return Ok(None);
     }
     if t != ValueType::Number {
         return Err(ArgError::type_error(format!("{name} must be a number.")));
     }
-    unsafe { v.cast::<f64>() }.map(Some).map_err(|_| ArgError::type_error(format!("{name} must be a number.")))
+    unsafe { v.cast::<f64>() }
+        .map(Some)
+        .map_err(|_| ArgError::type_error(format!("{name} must be a number.")))
 }
 
 /// An optional string (`undefined`/`null` → `None`).
 pub fn opt_string(v: &Unknown, name: &str) -> std::result::Result<Option<String>, ArgError> {
-    let t = v.get_type().map_err(|_| ArgError::type_error(format!("{name} must be a string.")))?;
+    let t = v
+        .get_type()
+        .map_err(|_| ArgError::type_error(format!("{name} must be a string.")))?;
     if is_nullish(t) {
         return Ok(None);
     }
     if t != ValueType::String {
         return Err(ArgError::type_error(format!("{name} must be a string.")));
     }
-    unsafe { v.cast::<String>() }.map(Some).map_err(|_| ArgError::type_error(format!("{name} must be a string.")))
+    unsafe { v.cast::<String>() }
+        .map(Some)
+        .map_err(|_| ArgError::type_error(format!("{name} must be a string.")))
 }
 
 /// An optional boolean (`undefined`/`null` → `None`).
 pub fn opt_bool(v: &Unknown, name: &str) -> std::result::Result<Option<bool>, ArgError> {
-    let t = v.get_type().map_err(|_| ArgError::type_error(format!("{name} must be a boolean.")))?;
+    let t = v
+        .get_type()
+        .map_err(|_| ArgError::type_error(format!("{name} must be a boolean.")))?;
     if is_nullish(t) {
         return Ok(None);
     }
     if t != ValueType::Boolean {
         return Err(ArgError::type_error(format!("{name} must be a boolean.")));
     }
-    unsafe { v.cast::<bool>() }.map(Some).map_err(|_| ArgError::type_error(format!("{name} must be a boolean.")))
+    unsafe { v.cast::<bool>() }
+        .map(Some)
+        .map_err(|_| ArgError::type_error(format!("{name} must be a boolean.")))
 }
 
 /// A resource name: a non-empty string of bounded size.
 pub fn resource(v: &Unknown, name: &str) -> std::result::Result<String, ArgError> {
-    let s = opt_string(v, name)?.ok_or_else(|| ArgError::type_error(format!("{name} must be a non-empty string.")))?;
+    let not_a_string = || ArgError::type_error(format!("{name} must be a non-empty string."));
+    let s = opt_string(v, name)
+        .map_err(|_| not_a_string())?
+        .ok_or_else(not_a_string)?;
     if s.is_empty() {
-        return Err(ArgError::type_error(format!("{name} must be a non-empty string.")));
+        return Err(ArgError::type_error(format!(
+            "{name} must be a non-empty string."
+        )));
     }
     if s.len() > MAX_RESOURCE_BYTES {
-        return Err(ArgError::range(format!("{name} must be at most {MAX_RESOURCE_BYTES} bytes.")));
+        return Err(ArgError::range(format!(
+            "{name} must be at most {MAX_RESOURCE_BYTES} bytes."
+        )));
     }
     Ok(s)
 }
 
 /// A lock id: a non-empty string of bounded size; `undefined` → `None` (use the holder's id).
-pub fn lock_id(v: Option<&Unknown>, required: bool) -> std::result::Result<Option<String>, ArgError> {
+pub fn lock_id(
+    v: Option<&Unknown>,
+    required: bool,
+) -> std::result::Result<Option<String>, ArgError> {
     let s = match v {
         Some(v) => opt_string(v, "lockId")?,
         None => None,
@@ -86,9 +108,9 @@ pub fn lock_id(v: Option<&Unknown>, required: bool) -> std::result::Result<Optio
     match s {
         None if required => Err(ArgError::type_error("lockId must be a non-empty string.")),
         Some(s) if s.is_empty() => Err(ArgError::type_error("lockId must be a non-empty string.")),
-        Some(s) if s.len() > MAX_LOCK_ID_BYTES => {
-            Err(ArgError::range(format!("lockId must be at most {MAX_LOCK_ID_BYTES} bytes.")))
-        }
+        Some(s) if s.len() > MAX_LOCK_ID_BYTES => Err(ArgError::range(format!(
+            "lockId must be at most {MAX_LOCK_ID_BYTES} bytes."
+        ))),
         s => Ok(s),
     }
 }
@@ -108,16 +130,23 @@ pub fn prop<'a>(obj: &Object<'a>, key: &str) -> Result<Unknown<'a>> {
 }
 
 /// An options object: `undefined`/`null` → `None`; anything but an object is a `TypeError`.
-pub fn opt_object<'a>(v: Option<Unknown<'a>>, name: &str) -> std::result::Result<Option<Object<'a>>, ArgError> {
+pub fn opt_object<'a>(
+    v: Option<Unknown<'a>>,
+    name: &str,
+) -> std::result::Result<Option<Object<'a>>, ArgError> {
     let Some(v) = v else { return Ok(None) };
-    let t = v.get_type().map_err(|_| ArgError::type_error(format!("{name} must be an object.")))?;
+    let t = v
+        .get_type()
+        .map_err(|_| ArgError::type_error(format!("{name} must be an object.")))?;
     if is_nullish(t) {
         return Ok(None);
     }
     if t != ValueType::Object {
         return Err(ArgError::type_error(format!("{name} must be an object.")));
     }
-    unsafe { v.cast::<Object>() }.map(Some).map_err(|_| ArgError::type_error(format!("{name} must be an object.")))
+    unsafe { v.cast::<Object>() }
+        .map(Some)
+        .map_err(|_| ArgError::type_error(format!("{name} must be an object.")))
 }
 
 /// Redlock settings from a JS object; unknown keys are ignored (node-redlock passes extra keys).
@@ -128,7 +157,10 @@ pub fn settings_input(obj: &Object) -> Result<std::result::Result<SettingsInput,
         ("retryCount", &mut out.retry_count),
         ("retryDelay", &mut out.retry_delay),
         ("retryJitter", &mut out.retry_jitter),
-        ("automaticExtensionThreshold", &mut out.automatic_extension_threshold),
+        (
+            "automaticExtensionThreshold",
+            &mut out.automatic_extension_threshold,
+        ),
         ("nodeTimeout", &mut out.node_timeout),
     ];
     for (key, slot) in fields {

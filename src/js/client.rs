@@ -20,7 +20,9 @@ pub struct NativeClient {
 }
 
 fn parse_options(o: Option<&Object>) -> Result<std::result::Result<NodeConfig, ArgError>> {
-    let Some(o) = o else { return Ok(Ok(NodeConfig::default())) };
+    let Some(o) = o else {
+        return Ok(Ok(NodeConfig::default()));
+    };
     macro_rules! check {
         ($e:expr) => {
             match $e {
@@ -35,25 +37,37 @@ fn parse_options(o: Option<&Object>) -> Result<std::result::Result<NodeConfig, A
     };
     if let Some(h) = check!(args::opt_string(&args::prop(o, "host")?, "options.host")) {
         if h.is_empty() {
-            return Ok(Err(ArgError::type_error("options.host must be a non-empty string.")));
+            return Ok(Err(ArgError::type_error(
+                "options.host must be a non-empty string.",
+            )));
         }
         c.host = h;
     }
     if let Some(p) = check!(args::opt_number(&args::prop(o, "port")?, "options.port")) {
         if p.fract() != 0.0 || !(1.0..=65535.0).contains(&p) {
-            return Ok(Err(ArgError::range("options.port must be an integer in [1, 65535].")));
+            return Ok(Err(ArgError::range(
+                "options.port must be an integer in [1, 65535].",
+            )));
         }
         c.port = p as u16;
     }
-    if let Some(u) = check!(args::opt_string(&args::prop(o, "username")?, "options.username")) {
+    if let Some(u) = check!(args::opt_string(
+        &args::prop(o, "username")?,
+        "options.username"
+    )) {
         c.username = Some(u).filter(|u| !u.is_empty());
     }
-    if let Some(p) = check!(args::opt_string(&args::prop(o, "password")?, "options.password")) {
+    if let Some(p) = check!(args::opt_string(
+        &args::prop(o, "password")?,
+        "options.password"
+    )) {
         c.password = Some(p).filter(|p| !p.is_empty());
     }
     if let Some(db) = check!(args::opt_number(&args::prop(o, "db")?, "options.db")) {
         if db.fract() != 0.0 || !(0.0..=2_147_483_647.0).contains(&db) {
-            return Ok(Err(ArgError::range("options.db must be a non-negative integer.")));
+            return Ok(Err(ArgError::range(
+                "options.db must be a non-negative integer.",
+            )));
         }
         c.db = db as i64;
     }
@@ -64,7 +78,10 @@ fn parse_options(o: Option<&Object>) -> Result<std::result::Result<NodeConfig, A
         ValueType::Object => c.tls = true,
         _ => c.tls = check!(args::opt_bool(&tls, "options.tls")).unwrap_or(c.tls),
     }
-    if let Some(t) = check!(args::opt_number(&args::prop(o, "connectTimeout")?, "options.connectTimeout")) {
+    if let Some(t) = check!(args::opt_number(
+        &args::prop(o, "connectTimeout")?,
+        "options.connectTimeout"
+    )) {
         if t.fract() != 0.0 || !(1.0..=3_600_000.0).contains(&t) {
             return Ok(Err(ArgError::range(
                 "options.connectTimeout must be a positive integer number of milliseconds.",
@@ -89,9 +106,19 @@ impl NativeClient {
         let config = parse_options(obj.as_ref())?.map_err(|e| throw(&env, e))?;
         let node = RedisNode::new(config).map_err(|e| reject(format!("redlock-rs: {e}")))?;
         // A client makes one attempt on its one server.
-        let settings = Settings { retry_count: Some(0), ..Settings::default() };
-        let holder = Holder::new(Engine::new(vec![node.clone() as Arc<dyn Backend>]), settings);
-        Ok(NativeClient { node, holder, id: random_value() })
+        let settings = Settings {
+            retry_count: Some(0),
+            ..Settings::default()
+        };
+        let holder = Holder::new(
+            Engine::new(vec![node.clone() as Arc<dyn Backend>]),
+            settings,
+        );
+        Ok(NativeClient {
+            node,
+            holder,
+            id: random_value(),
+        })
     }
 
     pub(crate) fn node(&self) -> Arc<RedisNode> {
@@ -132,7 +159,10 @@ impl NativeClient {
         let node = self.node.clone();
         env.spawn_future(async move {
             node.ping().await.map_err(|e| {
-                reject(format!("redlock-rs: cannot connect to {}: {e}", node.label()))
+                reject(format!(
+                    "redlock-rs: cannot connect to {}: {e}",
+                    node.label()
+                ))
             })
         })
     }
@@ -145,7 +175,10 @@ impl NativeClient {
     }
 
     /// One attempt on this server. `true` iff granted; `false` when held by another owner.
-    #[napi(ts_args_type = "resource: string, ttl: number, lockId?: string", ts_return_type = "Promise<boolean>")]
+    #[napi(
+        ts_args_type = "resource: string, ttl: number, lockId?: string",
+        ts_return_type = "Promise<boolean>"
+    )]
     pub fn acquire_lock<'env>(
         &self,
         env: &'env Env,
@@ -157,7 +190,10 @@ impl NativeClient {
     }
 
     /// Deletes the resource where it holds `lockId`.
-    #[napi(ts_args_type = "resource: string, lockId: string", ts_return_type = "Promise<void>")]
+    #[napi(
+        ts_args_type = "resource: string, lockId: string",
+        ts_return_type = "Promise<void>"
+    )]
     pub fn release_lock<'env>(
         &self,
         env: &'env Env,
@@ -184,7 +220,10 @@ pub(crate) fn acquire_lock<'env>(
         .unwrap_or_else(|| default_id.to_string());
     let holder = holder.clone();
     env.spawn_future(async move {
-        holder.acquire_lock(resource, ttl, lock_id).await.map_err(|e| reject(e.0))
+        holder
+            .acquire_lock(resource, ttl, lock_id)
+            .await
+            .map_err(|e| reject(e.0))
     })
 }
 
@@ -195,7 +234,14 @@ pub(crate) fn release_lock<'env>(
     lock_id: Option<Unknown>,
 ) -> Result<PromiseRaw<'env, ()>> {
     let resource = args::resource(&resource, "resource").map_err(|e| throw(env, e))?;
-    let lock_id = args::lock_id(lock_id.as_ref(), true).map_err(|e| throw(env, e))?.unwrap_or_default();
+    let lock_id = args::lock_id(lock_id.as_ref(), true)
+        .map_err(|e| throw(env, e))?
+        .unwrap_or_default();
     let holder = holder.clone();
-    env.spawn_future(async move { holder.release_lock(resource, lock_id).await.map_err(|e| reject(e.0)) })
+    env.spawn_future(async move {
+        holder
+            .release_lock(resource, lock_id)
+            .await
+            .map_err(|e| reject(e.0))
+    })
 }

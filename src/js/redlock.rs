@@ -40,7 +40,10 @@ impl NativeRedlock {
         }
         let nodes: Vec<_> = clients.iter().map(|c| c.node()).collect();
         for (i, a) in nodes.iter().enumerate() {
-            if let Some(j) = nodes[..i].iter().position(|b| a.config().same_target(b.config())) {
+            if let Some(j) = nodes[..i]
+                .iter()
+                .position(|b| a.config().same_target(b.config()))
+            {
                 return Err(throw(
                     &env,
                     ArgError::range(format!(
@@ -59,8 +62,17 @@ impl NativeRedlock {
                 .map_err(|e| throw(&env, e))?,
             None => Settings::default(),
         };
-        let engine = Engine::new(nodes.iter().map(|n| n.clone() as Arc<dyn Backend>).collect());
-        Ok(NativeRedlock { holder: Holder::new(engine, resolved), nodes, id: random_value() })
+        let engine = Engine::new(
+            nodes
+                .iter()
+                .map(|n| n.clone() as Arc<dyn Backend>)
+                .collect(),
+        );
+        Ok(NativeRedlock {
+            holder: Holder::new(engine, resolved),
+            nodes,
+            id: random_value(),
+        })
     }
 
     #[napi(getter)]
@@ -93,7 +105,10 @@ impl NativeRedlock {
         Ok(self.holder.node_timeout(ttl).as_millis() as f64)
     }
 
-    #[napi(ts_args_type = "resource: string, ttl: number, lockId?: string", ts_return_type = "Promise<boolean>")]
+    #[napi(
+        ts_args_type = "resource: string, ttl: number, lockId?: string",
+        ts_return_type = "Promise<boolean>"
+    )]
     pub fn acquire_lock<'env>(
         &self,
         env: &'env Env,
@@ -104,7 +119,10 @@ impl NativeRedlock {
         acquire_lock(env, &self.holder, &self.id, resource, ttl, lock_id)
     }
 
-    #[napi(ts_args_type = "resource: string, lockId: string", ts_return_type = "Promise<void>")]
+    #[napi(
+        ts_args_type = "resource: string, lockId: string",
+        ts_return_type = "Promise<void>"
+    )]
     pub fn release_lock<'env>(
         &self,
         env: &'env Env,
