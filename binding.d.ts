@@ -9,6 +9,12 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** Cancels a pending `acquire` (the facade wires it to an `AbortSignal`). */
+export declare class CancelToken {
+  constructor()
+  cancel(): void
+}
+
 /** One Redis node with its own connection (use `IoredisClient` / `RedisJsClient` from JS). */
 export declare class NativeClient {
   /**
@@ -45,6 +51,42 @@ export declare class NativeRedlock {
   releaseLock(resource: string, lockId: string): Promise<void>
   /** Closes the connections of every node. */
   quit(): Promise<void>
+  /** Acquires `resources` with a fresh random value; always resolves (check `ok`). */
+  acquire(resources: string[], duration: number, settings?: object | null, cancel?: CancelToken | null): Promise<NativeExecution>
+  /**
+   * Extends a lock to `duration` from now. `expiration` is the caller's `Lock.expiration`
+   * (0 = invalidated): the earlier of it and the expiry known here applies.
+   */
+  extend(resources: string[], value: string, expiration: number, duration: number, settings?: object | null): Promise<NativeExecution>
+  /** Releases a lock on every node; resolves `ok` once a quorum confirmed. */
+  release(resources: string[], value: string, settings?: object | null): Promise<NativeExecution>
+}
+
+/** The result of an operation. */
+export interface NativeExecution {
+  ok: boolean
+  /** `held`, `unavailable`, `expired` or `cancelled` when not ok. */
+  reason?: string
+  /** Why it failed, naming nodes by index and `host:port`. */
+  detail?: string
+  value: string
+  /** `Date.now()`-based expiration of the lock (0 when not ok). */
+  expiration: number
+  /** Attempts made. */
+  attemptCount: number
+  /** Votes per attempt (with `retryCount: -1`, only the last attempt). */
+  attempts: Array<Array<NativeVote>>
+  start: number
+}
+
+/** One node's vote in one attempt. */
+export interface NativeVote {
+  /**
+   * `for`, `against` (held by another owner / not held), `error`, `timeout`, or `pending`
+   * (no answer yet when the verdict became certain).
+   */
+  kind: string
+  message?: string
 }
 
 /** The resolved settings (`nodeTimeout: null` = derived from each TTL). */

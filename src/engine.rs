@@ -524,6 +524,7 @@ impl Engine {
         spec: &LockSpec,
         node_timeout: Duration,
         settings: &Settings,
+        mut observe: impl FnMut(&[Option<NodeOutcome>]),
     ) -> Result<Released, Failure> {
         let max_attempts = settings.max_attempts().unwrap_or(11);
         let mut chain = self.new_chain();
@@ -543,6 +544,7 @@ impl Engine {
                     &mut no_cancel,
                 )
                 .await;
+            observe(&r.votes);
             for (i, v) in r.votes.iter().enumerate() {
                 if matches!(v, Some(NodeOutcome::Yes) | Some(NodeOutcome::No)) {
                     confirmed[i] = true;

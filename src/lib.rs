@@ -2,8 +2,10 @@
 
 pub mod backend;
 pub mod engine;
+pub mod execution;
 pub mod holds;
 mod js;
+pub mod leases;
 pub mod lockapi;
 pub mod quorum;
 pub mod retry;

@@ -6,7 +6,8 @@ use crate::holds::Holds;
 use crate::quorum::FailReason;
 use crate::settings::Settings;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 /// An object that takes locks: a client (one node, one attempt) or a Redlock (N nodes).
 pub struct Holder {
@@ -56,8 +57,7 @@ impl Holder {
             .await
         {
             Ok(g) => {
-                self.holds
-                    .commit(&resource, &lock_id, g.expires_at.into_std(), ttl_ms);
+                self.holds.commit(&resource, &lock_id, g.expires_at, ttl_ms);
                 Ok(true)
             }
             Err(f) => {
@@ -84,7 +84,12 @@ impl Holder {
         };
         match self
             .engine
-            .release(&spec, self.settings.node_timeout(ttl), &self.settings)
+            .release(
+                &spec,
+                self.settings.node_timeout(ttl),
+                &self.settings,
+                |_| {},
+            )
             .await
         {
             Ok(_) => {

@@ -339,7 +339,10 @@ async fn release_rules() {
     let sp = spec("mine");
     let t = Duration::from_millis(100);
     // Not held at all: resolves at once, one round, nothing deleted.
-    let r = engine.release(&sp, t, &settings(10.0)).await.unwrap();
+    let r = engine
+        .release(&sp, t, &settings(10.0), |_| {})
+        .await
+        .unwrap();
     assert_eq!(
         r,
         Released {
@@ -360,18 +363,30 @@ async fn release_rules() {
         .await
         .unwrap();
     nodes[2].put("res", "other", Duration::from_secs(60));
-    let r = engine.release(&sp, t, &settings(10.0)).await.unwrap();
+    let r = engine
+        .release(&sp, t, &settings(10.0), |_| {})
+        .await
+        .unwrap();
     assert_eq!(r.deleted_on, 2);
     assert_eq!(nodes[2].get("res").as_deref(), Some("other"));
     // A failing minority does not fail the release.
     nodes[0].set_failing(true);
-    assert!(engine.release(&sp, t, &settings(10.0)).await.is_ok());
+    assert!(engine
+        .release(&sp, t, &settings(10.0), |_| {})
+        .await
+        .is_ok());
     // A failing majority does, after the retries.
     nodes[1].set_failing(true);
-    let f = engine.release(&sp, t, &settings(2.0)).await.unwrap_err();
+    let f = engine
+        .release(&sp, t, &settings(2.0), |_| {})
+        .await
+        .unwrap_err();
     assert_eq!((f.reason, f.attempts), (FailReason::Unavailable, 3));
     // retryCount -1 is capped for release.
-    let f = engine.release(&sp, t, &settings(-1.0)).await.unwrap_err();
+    let f = engine
+        .release(&sp, t, &settings(-1.0), |_| {})
+        .await
+        .unwrap_err();
     assert_eq!(f.attempts, 11);
 }
 

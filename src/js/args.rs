@@ -172,3 +172,45 @@ pub fn settings_input(obj: &Object) -> Result<std::result::Result<SettingsInput,
     }
     Ok(Ok(out))
 }
+
+/// Most resources one lock may name (one script call per node carries them all).
+pub const MAX_RESOURCES: u32 = 100_000;
+
+/// A non-empty array of non-empty strings, duplicates removed (order kept): node-redlock counts
+/// `["a", "a"]` as two keys and then fails its own release check.
+pub fn resources(v: &Unknown, name: &str) -> std::result::Result<Vec<String>, ArgError> {
+    let not_array =
+        || ArgError::type_error(format!("{name} must be a non-empty array of strings."));
+    if !v.is_array().map_err(|_| not_array())? {
+        return Err(not_array());
+    }
+    let arr = unsafe { v.cast::<Array>() }.map_err(|_| not_array())?;
+    let len = arr.len();
+    if len == 0 {
+        return Err(ArgError::range(format!(
+            "{name} must name at least one resource."
+        )));
+    }
+    if len > MAX_RESOURCES {
+        return Err(ArgError::range(format!(
+            "{name} must name at most {MAX_RESOURCES} resources."
+        )));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(len as usize);
+    let mut seen = std::collections::HashSet::with_capacity(len as usize);
+    let mut bytes = 0usize;
+    for i in 0..len {
+        let item = arr.get::<Unknown>(i).ok().flatten().ok_or_else(not_array)?;
+        let s = resource(&item, &format!("{name}[{i}]"))?;
+        bytes += s.len();
+        if bytes > MAX_RESOURCE_BYTES {
+            return Err(ArgError::range(format!(
+                "{name} must be at most {MAX_RESOURCE_BYTES} bytes in all."
+            )));
+        }
+        if seen.insert(s.clone()) {
+            out.push(s);
+        }
+    }
+    Ok(out)
+}

@@ -154,7 +154,7 @@ impl NativeClient {
     }
 
     /// Connects now (otherwise the first command connects); rejects when unreachable.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn connect<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>> {
         let node = self.node.clone();
         env.spawn_future(async move {
@@ -168,7 +168,7 @@ impl NativeClient {
     }
 
     /// Closes the connection.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn quit<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>> {
         self.node.quit();
         env.spawn_future(async { Ok(()) })
@@ -176,6 +176,7 @@ impl NativeClient {
 
     /// One attempt on this server. `true` iff granted; `false` when held by another owner.
     #[napi(
+        catch_unwind,
         ts_args_type = "resource: string, ttl: number, lockId?: string",
         ts_return_type = "Promise<boolean>"
     )]
@@ -191,6 +192,7 @@ impl NativeClient {
 
     /// Deletes the resource where it holds `lockId`.
     #[napi(
+        catch_unwind,
         ts_args_type = "resource: string, lockId: string",
         ts_return_type = "Promise<void>"
     )]

@@ -4,3 +4,4 @@
 mod args;
 mod client;
 mod redlock;
+mod v5;

@@ -4,6 +4,7 @@ use super::args::{self, throw};
 use super::client::{acquire_lock, release_lock, NativeClient};
 use crate::backend::Backend;
 use crate::engine::Engine;
+use crate::leases::Leases;
 use crate::lockapi::Holder;
 use crate::settings::{ArgError, Settings};
 use crate::value::random_value;
@@ -27,8 +28,18 @@ pub struct ResolvedSettings {
 #[napi]
 pub struct NativeRedlock {
     holder: Arc<Holder>,
+    leases: Arc<Leases>,
     nodes: Vec<Arc<crate::backend::redis::RedisNode>>,
     id: String,
+}
+
+impl NativeRedlock {
+    pub(crate) fn holder(&self) -> &Arc<Holder> {
+        &self.holder
+    }
+    pub(crate) fn leases(&self) -> &Arc<Leases> {
+        &self.leases
+    }
 }
 
 #[napi]
@@ -70,6 +81,7 @@ impl NativeRedlock {
         );
         Ok(NativeRedlock {
             holder: Holder::new(engine, resolved),
+            leases: Arc::default(),
             nodes,
             id: random_value(),
         })
@@ -99,13 +111,14 @@ impl NativeRedlock {
     }
 
     /// The per-node timeout that applies to a TTL (ms).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn node_timeout_for(&self, env: Env, ttl: Unknown) -> Result<f64> {
         let ttl = args::duration(&ttl).map_err(|e| throw(&env, e))?;
         Ok(self.holder.node_timeout(ttl).as_millis() as f64)
     }
 
     #[napi(
+        catch_unwind,
         ts_args_type = "resource: string, ttl: number, lockId?: string",
         ts_return_type = "Promise<boolean>"
     )]
@@ -120,6 +133,7 @@ impl NativeRedlock {
     }
 
     #[napi(
+        catch_unwind,
         ts_args_type = "resource: string, lockId: string",
         ts_return_type = "Promise<void>"
     )]
@@ -133,7 +147,7 @@ impl NativeRedlock {
     }
 
     /// Closes the connections of every node.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn quit<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>> {
         for n in &self.nodes {
             n.quit();

@@ -1,0 +1,206 @@
+//! The v5-style operations (`acquire` / `extend` / `release` returning execution statistics)
+//! on top of the engine: fresh values, per-attempt votes kept within bounds, monotonic leases.
+
+use crate::engine::{Cancel, Engine, Failure, Granted, LockSpec, NodeOutcome};
+use crate::leases::{epoch_ms_now, Leases};
+use crate::settings::Settings;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// One round's votes, one entry per node (`None`: no answer before the verdict).
+pub type AttemptVotes = Vec<Option<NodeOutcome>>;
+
+/// The outcome of an operation with the votes of its attempts.
+pub struct Execution {
+    pub result: Result<Granted, Failure>,
+    /// Every attempt's votes; with unbounded retries only the last one is kept, so memory does
+    /// not grow with the number of retries.
+    pub attempts: Vec<AttemptVotes>,
+    /// `Date.now()` when the operation started.
+    pub start: f64,
+}
+
+/// Collects attempt votes, bounded when retries are not.
+struct Recorder {
+    keep_all: bool,
+    attempts: Vec<AttemptVotes>,
+}
+
+impl Recorder {
+    fn new(settings: &Settings) -> Self {
+        Recorder {
+            keep_all: settings.retry_count.is_some(),
+            attempts: Vec::new(),
+        }
+    }
+    fn record(&mut self, votes: &[Option<NodeOutcome>]) {
+        if !self.keep_all {
+            self.attempts.clear();
+        }
+        self.attempts.push(votes.to_vec());
+    }
+}
+
+pub async fn acquire(
+    engine: &Engine,
+    leases: &Leases,
+    spec: &LockSpec,
+    ttl_ms: u64,
+    settings: &Settings,
+    cancel: Option<Cancel>,
+) -> Execution {
+    let start = epoch_ms_now();
+    let mut rec = Recorder::new(settings);
+    let result = engine
+        .acquire(spec, ttl_ms, settings, cancel, |v| rec.record(v))
+        .await;
+    if let Ok(g) = &result {
+        leases.insert(&spec.value, g.expires_at);
+    }
+    Execution {
+        result,
+        attempts: rec.attempts,
+        start,
+    }
+}
+
+/// Extends a lock whose expiry is known here (monotonic) or given by the caller (`hint`).
+pub async fn extend(
+    engine: &Engine,
+    leases: &Leases,
+    spec: &LockSpec,
+    hint: Instant,
+    ttl_ms: u64,
+    settings: &Settings,
+) -> Execution {
+    let start = epoch_ms_now();
+    let mut rec = Recorder::new(settings);
+    let expires_at = leases
+        .get(&spec.value)
+        .map_or(hint, |known| known.min(hint));
+    let result = engine
+        .extend(spec, expires_at, ttl_ms, settings, None, |v| rec.record(v))
+        .await;
+    if let Ok(g) = &result {
+        leases.insert(&spec.value, g.expires_at);
+    }
+    Execution {
+        result,
+        attempts: rec.attempts,
+        start,
+    }
+}
+
+/// Releases on every node; only unreachable nodes make it fail.
+pub async fn release(
+    engine: &Engine,
+    leases: &Leases,
+    spec: &LockSpec,
+    settings: &Settings,
+) -> Execution {
+    let start = epoch_ms_now();
+    leases.remove(&spec.value);
+    let mut rec = Recorder::new(settings);
+    let result = engine
+        .release(spec, release_timeout(settings), settings, |v| rec.record(v))
+        .await
+        .map(|r| Granted {
+            attempts: r.attempts,
+            validity: Duration::ZERO,
+            expires_at: Instant::now(),
+            votes: Vec::new(),
+        });
+    Execution {
+        result,
+        attempts: rec.attempts,
+        start,
+    }
+}
+
+/// Release has no TTL to derive a timeout from: the configured one, else the largest default.
+pub fn release_timeout(settings: &Settings) -> Duration {
+    settings
+        .node_timeout_ms
+        .map_or(Duration::from_millis(1000), Duration::from_millis)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::memory::{MemoryBackend, MemoryNode};
+    use crate::backend::Backend;
+    use crate::quorum::FailReason;
+    use std::sync::Arc;
+
+    fn engine() -> (Engine, Arc<MemoryNode>) {
+        let m = MemoryNode::new("m0");
+        (
+            Engine::new(vec![Arc::new(MemoryBackend(m.clone())) as Arc<dyn Backend>]),
+            m,
+        )
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn attempts_are_recorded_and_bounded_when_retries_are_not() {
+        let (e, m) = engine();
+        m.put("r", "other", Duration::from_secs(3600));
+        let spec = LockSpec {
+            resources: vec!["r".into()].into(),
+            value: "v".into(),
+        };
+        let s = Settings {
+            retry_count: Some(4),
+            retry_delay_ms: 10,
+            retry_jitter_ms: 0,
+            ..Settings::default()
+        };
+        let x = acquire(&e, &Leases::default(), &spec, 1000, &s, None).await;
+        assert_eq!(x.result.unwrap_err().reason, FailReason::Held);
+        assert_eq!(x.attempts.len(), 5);
+
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            let _ = tx.send(true);
+        });
+        let s = Settings {
+            retry_count: None,
+            ..s
+        };
+        let x = acquire(&e, &Leases::default(), &spec, 1000, &s, Some(rx)).await;
+        assert_eq!(x.result.unwrap_err().reason, FailReason::Cancelled);
+        assert_eq!(x.attempts.len(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn extend_uses_the_earlier_of_the_known_and_given_expiry() {
+        let (e, _m) = engine();
+        let leases = Leases::default();
+        let spec = LockSpec {
+            resources: vec!["r".into()].into(),
+            value: "v".into(),
+        };
+        let s = Settings {
+            retry_count: Some(0),
+            ..Settings::default()
+        };
+        assert!(acquire(&e, &leases, &spec, 1000, &s, None)
+            .await
+            .result
+            .is_ok());
+        // An old Lock instance whose expiration was zeroed: refused without I/O.
+        let x = extend(&e, &leases, &spec, Instant::now(), 1000, &s).await;
+        let f = x.result.unwrap_err();
+        assert_eq!((f.reason, f.attempts), (FailReason::Expired, 0));
+        let x = extend(
+            &e,
+            &leases,
+            &spec,
+            Instant::now() + Duration::from_secs(5),
+            2000,
+            &s,
+        )
+        .await;
+        assert!(x.result.is_ok());
+    }
+}

@@ -1,0 +1,260 @@
+//! The node-redlock v5 surface of `NativeRedlock`: acquire / extend / release returning the
+//! execution statistics the JS facade turns into `Lock`, `ExecutionStats` and errors.
+
+use super::args::{self, throw};
+use super::redlock::NativeRedlock;
+use crate::engine::{Failure, LockSpec, NodeOutcome};
+use crate::execution::{self, AttemptVotes, Execution};
+use crate::leases::{from_epoch_ms, to_epoch_ms};
+use crate::quorum::FailReason;
+use crate::settings::{ArgError, Settings};
+use crate::value::random_value;
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use tokio::sync::watch;
+
+/// Cancels a pending `acquire` (the facade wires it to an `AbortSignal`).
+#[napi]
+pub struct CancelToken {
+    tx: watch::Sender<bool>,
+}
+
+#[napi]
+impl CancelToken {
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        CancelToken {
+            tx: watch::channel(false).0,
+        }
+    }
+
+    #[napi]
+    pub fn cancel(&self) {
+        self.tx.send_replace(true);
+    }
+}
+
+impl Default for CancelToken {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// One node's vote in one attempt.
+#[napi(object)]
+pub struct NativeVote {
+    /// `for`, `against` (held by another owner / not held), `error`, `timeout`, or `pending`
+    /// (no answer yet when the verdict became certain).
+    pub kind: String,
+    pub message: Option<String>,
+}
+
+/// The result of an operation.
+#[napi(object)]
+pub struct NativeExecution {
+    pub ok: bool,
+    /// `held`, `unavailable`, `expired` or `cancelled` when not ok.
+    pub reason: Option<String>,
+    /// Why it failed, naming nodes by index and `host:port`.
+    pub detail: Option<String>,
+    pub value: String,
+    /// `Date.now()`-based expiration of the lock (0 when not ok).
+    pub expiration: f64,
+    /// Attempts made.
+    pub attempt_count: f64,
+    /// Votes per attempt (with `retryCount: -1`, only the last attempt).
+    pub attempts: Vec<Vec<NativeVote>>,
+    pub start: f64,
+}
+
+fn vote(v: &Option<NodeOutcome>, timeout_ms: u128) -> NativeVote {
+    let (kind, message) = match v {
+        Some(NodeOutcome::Yes) => ("for", None),
+        Some(NodeOutcome::No) | Some(NodeOutcome::Own) => ("against", None),
+        Some(NodeOutcome::Error(e)) => ("error", Some(e.0.clone())),
+        Some(NodeOutcome::Timeout) => ("timeout", Some(format!("timed out after {timeout_ms} ms"))),
+        None => ("pending", None),
+    };
+    NativeVote {
+        kind: kind.into(),
+        message,
+    }
+}
+
+fn reason_name(r: FailReason) -> &'static str {
+    match r {
+        FailReason::Held => "held",
+        FailReason::Unavailable => "unavailable",
+        FailReason::Expired => "expired",
+        FailReason::Cancelled => "cancelled",
+    }
+}
+
+fn convert_attempts(attempts: &[AttemptVotes], timeout_ms: u128) -> Vec<Vec<NativeVote>> {
+    attempts
+        .iter()
+        .map(|a| a.iter().map(|v| vote(v, timeout_ms)).collect())
+        .collect()
+}
+
+fn failed(
+    f: &Failure,
+    value: String,
+    attempts: Vec<Vec<NativeVote>>,
+    start: f64,
+) -> NativeExecution {
+    NativeExecution {
+        ok: false,
+        reason: Some(reason_name(f.reason).into()),
+        detail: Some(f.to_string()),
+        value,
+        expiration: 0.0,
+        attempt_count: f.attempts as f64,
+        attempts,
+        start,
+    }
+}
+
+fn to_native(x: Execution, value: String, timeout_ms: u128) -> NativeExecution {
+    let attempts = convert_attempts(&x.attempts, timeout_ms);
+    match x.result {
+        Ok(g) => NativeExecution {
+            ok: true,
+            reason: None,
+            detail: None,
+            value,
+            expiration: to_epoch_ms(g.expires_at).floor(),
+            attempt_count: g.attempts as f64,
+            attempts,
+            start: x.start,
+        },
+        Err(f) => failed(&f, value, attempts, x.start),
+    }
+}
+
+impl NativeRedlock {
+    fn call_settings(&self, env: &Env, settings: Option<Unknown>) -> Result<Settings> {
+        let obj = args::opt_object(settings, "settings").map_err(|e| throw(env, e))?;
+        let base = &self.holder().settings;
+        match obj {
+            None => Ok(base.clone()),
+            Some(o) => args::settings_input(&o)?
+                .and_then(|i| base.with(&i))
+                .map_err(|e| throw(env, e)),
+        }
+    }
+}
+
+fn value_arg(v: &Unknown) -> std::result::Result<String, ArgError> {
+    args::lock_id(Some(v), true)
+        .map(|s| s.unwrap_or_default())
+        .map_err(|e| ArgError {
+            kind: e.kind,
+            message: e.message.replace("lockId", "lock.value"),
+        })
+}
+
+#[napi]
+impl NativeRedlock {
+    /// Acquires `resources` with a fresh random value; always resolves (check `ok`).
+    #[napi(
+        catch_unwind,
+        ts_args_type = "resources: string[], duration: number, settings?: object | null, cancel?: CancelToken | null",
+        ts_return_type = "Promise<NativeExecution>"
+    )]
+    pub fn acquire<'env>(
+        &self,
+        env: &'env Env,
+        resources: Unknown,
+        duration: Unknown,
+        settings: Option<Unknown>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<PromiseRaw<'env, NativeExecution>> {
+        let resources = args::resources(&resources, "resources").map_err(|e| throw(env, e))?;
+        let ttl = args::duration(&duration).map_err(|e| throw(env, e))?;
+        let settings = self.call_settings(env, settings)?;
+        let cancel = cancel.map(|c| c.tx.subscribe());
+        let holder = self.holder().clone();
+        let leases = self.leases().clone();
+        let value = random_value();
+        let timeout_ms = settings.node_timeout(ttl).as_millis();
+        env.spawn_future(async move {
+            let spec = LockSpec {
+                resources: resources.into(),
+                value: value.as_str().into(),
+            };
+            let x =
+                execution::acquire(&holder.engine, &leases, &spec, ttl, &settings, cancel).await;
+            Ok(to_native(x, value, timeout_ms))
+        })
+    }
+
+    /// Extends a lock to `duration` from now. `expiration` is the caller's `Lock.expiration`
+    /// (0 = invalidated): the earlier of it and the expiry known here applies.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "resources: string[], value: string, expiration: number, duration: number, settings?: object | null",
+        ts_return_type = "Promise<NativeExecution>"
+    )]
+    pub fn extend<'env>(
+        &self,
+        env: &'env Env,
+        resources: Unknown,
+        value: Unknown,
+        expiration: f64,
+        duration: Unknown,
+        settings: Option<Unknown>,
+    ) -> Result<PromiseRaw<'env, NativeExecution>> {
+        let resources = args::resources(&resources, "lock.resources").map_err(|e| throw(env, e))?;
+        let value = value_arg(&value).map_err(|e| throw(env, e))?;
+        let ttl = args::duration(&duration).map_err(|e| throw(env, e))?;
+        let settings = self.call_settings(env, settings)?;
+        let hint = if expiration.is_finite() && expiration > 0.0 {
+            from_epoch_ms(expiration)
+        } else {
+            tokio::time::Instant::now()
+        };
+        let holder = self.holder().clone();
+        let leases = self.leases().clone();
+        let timeout_ms = settings.node_timeout(ttl).as_millis();
+        env.spawn_future(async move {
+            let spec = LockSpec {
+                resources: resources.into(),
+                value: value.as_str().into(),
+            };
+            let x = execution::extend(&holder.engine, &leases, &spec, hint, ttl, &settings).await;
+            Ok(to_native(x, value, timeout_ms))
+        })
+    }
+
+    /// Releases a lock on every node; resolves `ok` once a quorum confirmed.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "resources: string[], value: string, settings?: object | null",
+        ts_return_type = "Promise<NativeExecution>"
+    )]
+    pub fn release<'env>(
+        &self,
+        env: &'env Env,
+        resources: Unknown,
+        value: Unknown,
+        settings: Option<Unknown>,
+    ) -> Result<PromiseRaw<'env, NativeExecution>> {
+        let resources = args::resources(&resources, "lock.resources").map_err(|e| throw(env, e))?;
+        let value = value_arg(&value).map_err(|e| throw(env, e))?;
+        let settings = self.call_settings(env, settings)?;
+        let holder = self.holder().clone();
+        let leases = self.leases().clone();
+        let timeout_ms = execution::release_timeout(&settings).as_millis();
+        env.spawn_future(async move {
+            let spec = LockSpec {
+                resources: resources.into(),
+                value: value.as_str().into(),
+            };
+            let x = execution::release(&holder.engine, &leases, &spec, &settings).await;
+            let mut out = to_native(x, value, timeout_ms);
+            out.expiration = 0.0;
+            Ok(out)
+        })
+    }
+}
