@@ -40,7 +40,27 @@ export declare class NativeClient {
   releaseLock(resource: string, lockId: string): Promise<void>
 }
 
+/** Keeps one lock alive on native timers until stopped. */
+export declare class NativeKeeper {
+  /**
+   * Why the lock is lost, or `null` while it is held. Synchronous: it works even when the
+   * event loop was blocked.
+   */
+  lostReason(): string | null
+  /** Extensions made so far. */
+  get extensions(): number
+  /** `Date.now()`-based expiration of the lock as currently extended. */
+  get expiration(): number
+  /** Stops extending, after an extension in flight has finished. */
+  stop(): Promise<void>
+}
+
 export declare class NativeRedlock {
+  /**
+   * Starts automatic extension of a lock (for `using()`); `onLost(reason)` is called once
+   * if the lock is lost.
+   */
+  keep(resources: string[], value: string, expiration: number, duration: number, settings: object | null | undefined, onLost: (reason: string) => void): NativeKeeper
   constructor(clients: Array<NativeClient>, settings?: unknown | undefined | null)
   get id(): string
   get quorum(): number

@@ -837,4 +837,5 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.CancelToken = nativeBinding.CancelToken
 module.exports.NativeClient = nativeBinding.NativeClient
+module.exports.NativeKeeper = nativeBinding.NativeKeeper
 module.exports.NativeRedlock = nativeBinding.NativeRedlock

@@ -1,7 +1,9 @@
 'use strict'
-// Hand-written facade over the generated binding: JS idioms only (constructor overloads,
-// error classes, inspection). Locking logic lives in Rust.
+// Hand-written facade over the generated binding. It gives JavaScript its idioms only:
+// constructor overloads, EventEmitter, Lock objects, Error subclasses, AbortSignal, callbacks,
+// and mapping node indexes back to the caller's client objects. Locking logic lives in Rust.
 
+const { EventEmitter } = require('node:events')
 const util = require('node:util')
 
 function loadBinding() {
@@ -21,7 +23,57 @@ function loadBinding() {
   }
 }
 
-const { NativeClient, NativeRedlock } = loadBinding()
+const { NativeClient, NativeRedlock, CancelToken } = loadBinding()
+
+// node-redlock's messages, verbatim.
+const QUORUM_MESSAGE = 'The operation was unable to achieve a quorum during its retry window.'
+const EXPIRED_EXTEND_MESSAGE = 'Cannot extend an already-expired lock.'
+const THRESHOLD_MESSAGE =
+  'A lock `duration` must be at least 100ms greater than the `automaticExtensionThreshold` setting.'
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/** One node's "no": the resource is held by another owner (node-redlock v5). */
+class ResourceLockedError extends Error {
+  constructor(message) {
+    super(message)
+    this.name = 'ResourceLockedError'
+  }
+}
+
+/** An operation that failed on its retry window (node-redlock v5). */
+class ExecutionError extends Error {
+  constructor(message, attempts, details) {
+    super(message)
+    this.name = 'ExecutionError'
+    // Not enumerable: the stats hold the caller's client objects, which must not be dumped by
+    // util.inspect(error).
+    Object.defineProperty(this, 'attempts', { value: attempts, writable: true, configurable: true })
+    if (details) {
+      /** `held` | `unavailable` | `expired` | `cancelled` */
+      this.reason = details.reason
+      /** Why, naming nodes by index and `host:port`. */
+      this.detail = details.detail
+    }
+  }
+}
+
+/** The error of the v4 API: `attempts` is the number of attempts made. */
+class LockError extends Error {
+  constructor(message, attempts, details) {
+    super(message)
+    this.name = 'LockError'
+    this.attempts = attempts
+    if (details) {
+      this.reason = details.reason
+      this.detail = details.detail
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clients (the original API)
 
 /** Maps a JS client object to its native node. */
 const natives = new WeakMap()
@@ -100,32 +152,154 @@ class RedisJsClient extends Client {
   }
 }
 
-class Redlock {
+// ---------------------------------------------------------------------------------------------
+// Locks
+
+/** Locks made through a v4 entry point: extended in place, errors are `LockError`s. */
+const v4Locks = new WeakSet()
+
+/** A lock held on a quorum (node-redlock v5 `Lock`, with the v4 members too). */
+class Lock {
+  constructor(redlock, resources, value, attempts, expiration) {
+    this.redlock = redlock
+    this.resources = resources
+    this.value = value
+    this.attempts = attempts
+    this.expiration = expiration
+  }
+  /** v4 name of `resources`. */
+  get resource() {
+    return this.resources
+  }
+  /** Releases the lock. */
+  release() {
+    return this.redlock.release(this)
+  }
+  /** Extends the lock to `duration` ms from now (v4 callers may pass a node-style callback). */
+  extend(duration, callback) {
+    return withCallback(this.redlock.extend(this, duration), callback)
+  }
+  /** v4: releases the lock; resolves `undefined`. */
+  unlock(callback) {
+    return withCallback(this.redlock.unlock(this), callback)
+  }
+}
+
+function withCallback(promise, callback) {
+  if (typeof callback === 'function') {
+    promise.then(
+      (v) => callback(null, v),
+      (e) => callback(e),
+    )
+  }
+  return promise
+}
+
+// ---------------------------------------------------------------------------------------------
+// Redlock
+
+/** A read-only Set (v5 exposes `clients` as a Set). */
+class ClientSet extends Set {
+  add(v) {
+    if (this.sealed) throw new TypeError('redlock.clients is read-only.')
+    return super.add(v)
+  }
+  delete() {
+    throw new TypeError('redlock.clients is read-only.')
+  }
+  clear() {
+    throw new TypeError('redlock.clients is read-only.')
+  }
+}
+
+/**
+ * The native node for one entry of `new Redlock(clients)`: our clients; real ioredis `Redis` and
+ * node-redis clients (their connection settings are read and a native connection with the same
+ * settings is opened); URL strings; ioredis-style option objects.
+ */
+function nativeOf(c, i) {
+  const ours = natives.get(c)
+  if (ours) return ours
+  const where = `clients[${i}]`
+  if (typeof c === 'string') return new NativeClient({ url: c })
+  if (c === null || typeof c !== 'object') {
+    throw new TypeError(`${where} must be a redis client, a redis:// URL or an options object.`)
+  }
+  if (c.isCluster === true || (c.options === undefined && Array.isArray(c.startupNodes)) || typeof c.getSlotMaster === 'function') {
+    throw new TypeError(`${where} is a Redis Cluster client: Cluster members are not supported yet by redlock-rs.`)
+  }
+  const o = c.options
+  if (o && typeof o === 'object' && typeof c.evalsha === 'function' && 'status' in c) {
+    // ioredis `Redis`
+    if (Array.isArray(o.sentinels) && o.sentinels.length > 0) {
+      throw new TypeError(`${where} is an ioredis Sentinel client: Sentinel is not supported yet by redlock-rs.`)
+    }
+    if (o.path) throw new TypeError(`${where} connects over a unix socket: not supported yet by redlock-rs.`)
+    return new NativeClient({
+      host: o.host,
+      port: o.port,
+      username: o.username || undefined,
+      password: o.password || undefined,
+      db: o.db,
+      tls: o.tls ? true : undefined,
+      connectTimeout: o.connectTimeout,
+      keyPrefix: o.keyPrefix || undefined,
+    })
+  }
+  if (o && typeof o === 'object' && typeof c.sendCommand === 'function' && 'isOpen' in c) {
+    // node-redis v4+ `createClient`
+    const socket = o.socket || {}
+    return new NativeClient({
+      url: o.url,
+      host: socket.host,
+      port: socket.port,
+      tls: socket.tls ? true : undefined,
+      connectTimeout: socket.connectTimeout,
+      username: o.username,
+      password: o.password,
+      db: o.database,
+    })
+  }
+  if (o === undefined && ('host' in c || 'port' in c || 'url' in c)) return new NativeClient(c)
+  throw new TypeError(`${where} must be a redis client, a redis:// URL or an options object.`)
+}
+
+function isSignal(s) {
+  return s !== null && typeof s === 'object' && typeof s.aborted === 'boolean' && typeof s.addEventListener === 'function'
+}
+
+class Redlock extends EventEmitter {
   #native
   #clients
-  constructor(clients, settings) {
+  #list
+  constructor(clients, settings, scripts) {
+    super()
     if (clients === null || typeof clients !== 'object' || typeof clients[Symbol.iterator] !== 'function') {
       throw new TypeError('clients must be an array of IoredisClient or RedisJsClient instances.')
     }
     // The same object twice is one client (as node-redlock's `new Set(clients)`).
     const list = [...new Set(clients)]
-    const nodes = list.map((c, i) => {
-      const n = natives.get(c)
-      if (!n) throw new TypeError(`clients[${i}] must be an IoredisClient or RedisJsClient instance.`)
-      return n
-    })
+    const nodes = list.map(nativeOf)
+    if (scripts !== undefined && scripts !== null && Object.keys(scripts).length > 0) {
+      throw new TypeError('custom scripts are not supported yet by redlock-rs.')
+    }
     this.#native = new NativeRedlock(nodes, settings)
-    this.#clients = Object.freeze(list)
+    this.#list = Object.freeze(list)
+    this.#clients = new ClientSet(list)
+    this.#clients.sealed = true
     Object.defineProperty(this, 'settings', {
       value: Object.freeze({ ...this.#native.settings }),
       enumerable: true,
     })
+    // node-redlock v5: an 'error' event without listeners must never crash the process.
+    this.on('error', () => {})
   }
-  /** The clients this Redlock votes over (duplicates removed). */
+
+  /** The clients this Redlock votes over (duplicates removed), as a read-only Set. */
   get clients() {
     return this.#clients
   }
-  /** 32 hex characters from the OS CSPRNG: the default lock id of this Redlock. */
+  /** 32 hex characters from the OS CSPRNG: the default lock id of the original API. */
   get id() {
     return this.#native.id
   }
@@ -133,26 +307,307 @@ class Redlock {
   get quorum() {
     return this.#native.quorum
   }
+  /** v4 fields. */
+  get driftFactor() {
+    return this.settings.driftFactor
+  }
+  get retryCount() {
+    return this.settings.retryCount
+  }
+  get retryDelay() {
+    return this.settings.retryDelay
+  }
+  get retryJitter() {
+    return this.settings.retryJitter
+  }
+  get servers() {
+    return this.#list
+  }
   /** The per-node timeout (ms) that applies to a TTL. */
   nodeTimeoutFor(ttl) {
     return this.#native.nodeTimeoutFor(ttl)
   }
+
+  // --- the original API ---
   acquireLock(resource, ttl, lockId) {
     return this.#native.acquireLock(resource, ttl, lockId)
   }
   releaseLock(resource, lockId) {
     return this.#native.releaseLock(resource, lockId)
   }
-  quit() {
-    return this.#native.quit()
+
+  // --- shared plumbing ---
+
+  /** Native votes → ExecutionStats keyed by the caller's client objects; emits the events. */
+  #stats(x, resourceCount) {
+    const membershipSize = this.#list.length
+    const quorumSize = this.#native.quorum
+    return x.attempts.map((votes) => {
+      const votesFor = new Set()
+      const votesAgainst = new Map()
+      votes.forEach((v, i) => {
+        const client = this.#list[i]
+        if (v.kind === 'for') {
+          votesFor.add(client)
+        } else if (v.kind === 'against') {
+          const e = new ResourceLockedError(
+            `The operation was applied to: 0 of the ${resourceCount} requested resources.`,
+          )
+          votesAgainst.set(client, e)
+          this.emit('error', e)
+        } else if (v.kind === 'error' || v.kind === 'timeout') {
+          const e = new Error(`node ${i} (${natives.get(client).label}) ${v.message}`)
+          votesAgainst.set(client, e)
+          this.emit('error', e)
+          this.emit('clientError', e)
+        }
+      })
+      return Promise.resolve({ membershipSize, quorumSize, votesFor, votesAgainst })
+    })
   }
+
+  #fail(v4, message, x, attempts) {
+    const details = { reason: x.reason, detail: x.detail }
+    return v4 ? new LockError(message, x.attemptCount, details) : new ExecutionError(message, attempts, details)
+  }
+
+  async #acquire(resources, duration, settings, v4) {
+    const signal = settings && settings.signal
+    let token = null
+    let onAbort = null
+    if (signal !== undefined && signal !== null) {
+      if (!isSignal(signal)) throw new TypeError('settings.signal must be an AbortSignal.')
+      if (signal.aborted) {
+        throw new ExecutionError('The operation was aborted.', [], { reason: 'cancelled', detail: 'aborted before it started' })
+      }
+      token = new CancelToken()
+      onAbort = () => token.cancel()
+      signal.addEventListener('abort', onAbort, { once: true })
+    }
+    let x
+    try {
+      x = await this.#native.acquire(resources, duration, settings, token)
+    } finally {
+      if (onAbort) signal.removeEventListener('abort', onAbort)
+    }
+    const attempts = this.#stats(x, resources.length)
+    if (!x.ok) {
+      if (x.reason === 'cancelled') {
+        const e = this.#fail(v4, 'The operation was aborted.', x, attempts)
+        if (signal) e.cause = signal.reason
+        throw e
+      }
+      const message = v4 ? `Exceeded ${x.attemptCount} attempts to lock the resource "${resources}".` : QUORUM_MESSAGE
+      throw this.#fail(v4, message, x, attempts)
+    }
+    const lock = new Lock(this, [...resources], x.value, attempts, x.expiration)
+    if (v4) v4Locks.add(lock)
+    return lock
+  }
+
+  async #release(lock, settings, v4) {
+    if (!(lock instanceof Lock)) throw new TypeError('lock must be a Lock.')
+    // Both node-redlock versions invalidate the lock at once.
+    lock.expiration = 0
+    const x = await this.#native.release(lock.resources, lock.value, settings)
+    const attempts = this.#stats(x, lock.resources.length)
+    if (!x.ok) {
+      const message = v4 ? `Unable to fully release the lock on resource "${lock.resources}".` : QUORUM_MESSAGE
+      throw this.#fail(v4, message, x, attempts)
+    }
+    return { attempts, start: x.start }
+  }
+
+  async #extend(lock, duration, settings) {
+    if (!(lock instanceof Lock)) throw new TypeError('lock must be a Lock.')
+    const v4 = v4Locks.has(lock)
+    const x = await this.#native.extend(lock.resources, lock.value, lock.expiration, duration, settings)
+    const attempts = this.#stats(x, lock.resources.length)
+    if (!x.ok) {
+      if (x.reason === 'expired' && x.attemptCount === 0) {
+        const message = v4
+          ? `Cannot extend lock on resource "${lock.resources}" because the lock has already expired.`
+          : EXPIRED_EXTEND_MESSAGE
+        throw this.#fail(v4, message, x, [])
+      }
+      const message = v4 ? `Exceeded ${x.attemptCount} attempts to lock the resource "${lock.resources}".` : QUORUM_MESSAGE
+      throw this.#fail(v4, message, x, attempts)
+    }
+    if (v4) {
+      // v4: the same Lock object is updated and returned.
+      lock.expiration = x.expiration
+      lock.attempts = attempts
+      return lock
+    }
+    const next = new Lock(this, lock.resources, lock.value, attempts, x.expiration)
+    lock.expiration = 0
+    return next
+  }
+
+  // --- v5 API (with v4 dispatch where the names collide) ---
+
+  /**
+   * v5: `acquire(resources: string[], duration, settings?) → Promise<Lock>`.
+   * v4: `acquire(resource: string | string[], ttl, callback?)` (a string resource or a callback).
+   */
+  acquire(resources, duration, settings) {
+    if (typeof resources === 'string' || typeof settings === 'function') {
+      return this.lock(resources, duration, settings)
+    }
+    return this.#acquire(resources, duration, settings, false)
+  }
+
+  /** Acquires once, without retries: the Lock, or `null` when the resource is held. */
+  async tryAcquire(resources, duration, settings) {
+    try {
+      return await this.#acquire(resources, duration, { ...(settings || {}), retryCount: 0 }, false)
+    } catch (e) {
+      if (e instanceof ExecutionError && e.reason === 'held') return null
+      throw e
+    }
+  }
+
+  /** v5: `release(lock, settings?) → ExecutionResult`; v4 `release(lock, callback?)`. */
+  release(lock, settings) {
+    if (typeof settings === 'function') return this.unlock(lock, settings)
+    return this.#release(lock, settings, false)
+  }
+
+  /** v5: a new Lock (the old one is invalidated); v4 locks are updated in place. */
+  extend(lock, duration, settings) {
+    if (typeof settings === 'function') return withCallback(this.#extend(lock, duration, undefined), settings)
+    return this.#extend(lock, duration, settings)
+  }
+
+  /**
+   * Runs `routine` while holding the lock, extending it automatically; releases it afterwards.
+   * `using(resources, duration, routine)` or `using(resources, duration, settings, routine)`.
+   */
+  async using(resources, duration, settingsOrRoutine, optionalRoutine) {
+    const settings = typeof settingsOrRoutine === 'function' ? {} : settingsOrRoutine || {}
+    const routine = typeof settingsOrRoutine === 'function' ? settingsOrRoutine : optionalRoutine
+    if (typeof routine !== 'function') throw new Error('INVARIANT: routine is not a function.')
+    const threshold =
+      settings.automaticExtensionThreshold !== undefined
+        ? settings.automaticExtensionThreshold
+        : this.settings.automaticExtensionThreshold
+    if (typeof duration === 'number' && Number.isFinite(duration) && threshold > duration - 100) {
+      throw new Error(THRESHOLD_MESSAGE)
+    }
+    return this.#using(resources, duration, settings, routine)
+  }
+
+  async #using(resources, duration, settings, routine) {
+    const lock = await this.#acquire(resources, duration, settings, false)
+    const controller = new AbortController()
+    const signal = controller.signal
+    let lost = false
+    const abort = (message) => {
+      if (lost) return
+      lost = true
+      const error = new ExecutionError(message, [], { reason: 'expired', detail: message })
+      signal.error = error
+      controller.abort(error)
+    }
+    const keeper = this.#native.keep(lock.resources, lock.value, lock.expiration, duration, settings, abort)
+    // The lock is kept alive by native timers; `aborted` asks them synchronously, so a routine
+    // that blocked the event loop past the lock's end sees it at its first check.
+    const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted').get
+    Object.defineProperty(signal, 'aborted', {
+      configurable: true,
+      get() {
+        if (!lost) {
+          const why = keeper.lostReason()
+          if (why !== null) abort(why)
+        }
+        return abortedGetter.call(signal)
+      },
+    })
+    let result
+    let routineError
+    let failed = false
+    try {
+      result = await routine(signal)
+    } catch (e) {
+      failed = true
+      routineError = e
+    }
+    // Wait for an in-flight extension, then release; a release error never hides the
+    // routine's own error.
+    await keeper.stop()
+    let releaseError = null
+    try {
+      await this.#release(new Lock(this, lock.resources, lock.value, [], 1), settings, false)
+    } catch (e) {
+      releaseError = e
+    }
+    if (failed) {
+      if (releaseError) this.emit('error', releaseError)
+      throw routineError
+    }
+    if (releaseError) throw releaseError
+    return result
+  }
+
+  // --- v4 API ---
+
+  /** v4: `lock(resource, ttl, callback?)`. */
+  lock(resource, ttl, callback) {
+    const resources = typeof resource === 'string' ? [resource] : resource
+    return withCallback(this.#acquire(resources, ttl, undefined, true), callback)
+  }
+  /** v4: `lockWithOptions(resource, ttl, { retryCount?, retryDelay? }, callback?)`. */
+  lockWithOptions(resource, ttl, options, callback) {
+    const resources = typeof resource === 'string' ? [resource] : resource
+    return withCallback(this.#acquire(resources, ttl, options, true), callback)
+  }
+  acquireWithOptions(resource, ttl, options, callback) {
+    return this.lockWithOptions(resource, ttl, options, callback)
+  }
+  /** v4: `unlock(lock, callback?)` resolves `undefined`. */
+  unlock(lock, callback) {
+    return withCallback(
+      this.#release(lock, undefined, true).then(() => undefined),
+      callback,
+    )
+  }
+  /** v4: a Bluebird disposer for `Promise.using` (needs the `bluebird` package). */
+  disposer(resource, ttl, unlockErrorHandler) {
+    let Bluebird
+    try {
+      Bluebird = require('bluebird')
+    } catch {
+      throw new Error('redlock-rs: disposer() needs the `bluebird` package (npm install bluebird).')
+    }
+    return Bluebird.resolve(this.lock(resource, ttl)).disposer((lock) =>
+      lock.unlock().catch((e) => {
+        if (typeof unlockErrorHandler === 'function') unlockErrorHandler(e)
+      }),
+    )
+  }
+
+  /** Closes the native connections and, as node-redlock does, quits the JS clients given. */
+  quit(callback) {
+    const done = (async () => {
+      await this.#native.quit()
+      await Promise.all(
+        this.#list.map((c) => (!natives.has(c) && c && typeof c.quit === 'function' ? c.quit() : undefined)),
+      )
+    })()
+    return withCallback(done, callback)
+  }
+
   [util.inspect.custom]() {
-    return `Redlock { clients: ${this.#clients.length}, quorum: ${this.quorum} }`
+    return `Redlock { clients: ${this.#list.length}, quorum: ${this.quorum} }`
   }
 }
 
 module.exports = Redlock
 module.exports.default = Redlock
 module.exports.Redlock = Redlock
+module.exports.Lock = Lock
+module.exports.ResourceLockedError = ResourceLockedError
+module.exports.ExecutionError = ExecutionError
+module.exports.LockError = LockError
 module.exports.IoredisClient = IoredisClient
 module.exports.RedisJsClient = RedisJsClient

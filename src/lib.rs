@@ -5,6 +5,7 @@ pub mod engine;
 pub mod execution;
 pub mod holds;
 mod js;
+pub mod keeper;
 pub mod leases;
 pub mod lockapi;
 pub mod quorum;

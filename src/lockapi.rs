@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 /// An object that takes locks: a client (one node, one attempt) or a Redlock (N nodes).
 pub struct Holder {
-    pub engine: Engine,
+    pub engine: Arc<Engine>,
     pub holds: Holds,
     pub settings: Settings,
 }
@@ -29,7 +29,7 @@ fn describe(action: &str, resource: &str, f: &Failure) -> LockApiError {
 impl Holder {
     pub fn new(engine: Engine, settings: Settings) -> Arc<Self> {
         Arc::new(Holder {
-            engine,
+            engine: Arc::new(engine),
             holds: Holds::default(),
             settings,
         })

@@ -26,6 +26,8 @@ pub struct NodeConfig {
     pub db: i64,
     pub tls: bool,
     pub connect_timeout_ms: u64,
+    /// Prepended to every resource (ioredis' `keyPrefix`); empty = none.
+    pub key_prefix: String,
 }
 
 impl Default for NodeConfig {
@@ -38,6 +40,7 @@ impl Default for NodeConfig {
             db: 0,
             tls: false,
             connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
+            key_prefix: String::new(),
         }
     }
 }
@@ -76,6 +79,7 @@ impl NodeConfig {
             db: r.db(),
             tls,
             connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
+            key_prefix: String::new(),
         })
     }
 
@@ -135,6 +139,18 @@ impl NodeConfig {
         addr.into_connection_info()
             .expect("a TCP address always converts")
             .set_redis_settings(redis)
+    }
+}
+
+/// The keys for `resources`, with the configured prefix.
+fn keys(config: &NodeConfig, resources: &Arc<[String]>) -> Arc<[String]> {
+    if config.key_prefix.is_empty() {
+        resources.clone()
+    } else {
+        resources
+            .iter()
+            .map(|r| format!("{}{r}", config.key_prefix))
+            .collect()
     }
 }
 
@@ -228,6 +244,7 @@ impl Backend for RedisNode {
         let config = self.config.clone();
         Box::pin(async move {
             let mut conn = conn?;
+            let resources = keys(&config, &resources);
             let r: i64 = scripts::ACQUIRE
                 .key(&*resources)
                 .arg(&*value)
@@ -253,6 +270,7 @@ impl Backend for RedisNode {
         let config = self.config.clone();
         Box::pin(async move {
             let mut conn = conn?;
+            let resources = keys(&config, &resources);
             let r: i64 = scripts::EXTEND
                 .key(&*resources)
                 .arg(&*value)
@@ -273,6 +291,7 @@ impl Backend for RedisNode {
         let config = self.config.clone();
         Box::pin(async move {
             let mut conn = conn?;
+            let resources = keys(&config, &resources);
             let r: u64 = scripts::RELEASE
                 .key(&*resources)
                 .arg(&*value)

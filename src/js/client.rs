@@ -89,6 +89,12 @@ fn parse_options(o: Option<&Object>) -> Result<std::result::Result<NodeConfig, A
         }
         c.connect_timeout_ms = t as u64;
     }
+    if let Some(p) = check!(args::opt_string(
+        &args::prop(o, "keyPrefix")?,
+        "options.keyPrefix"
+    )) {
+        c.key_prefix = p;
+    }
     Ok(Ok(c))
 }
 

@@ -3,5 +3,6 @@
 
 mod args;
 mod client;
+mod keeper;
 mod redlock;
 mod v5;
