@@ -34,6 +34,13 @@ const THRESHOLD_MESSAGE =
 // ---------------------------------------------------------------------------------------------
 // Errors
 
+/** A TypeError with the code native argument errors carry. */
+function typeError(message) {
+  const e = new TypeError(message)
+  e.code = 'ERR_INVALID_ARG_TYPE'
+  return e
+}
+
 /** One node's "no": the resource is held by another owner (node-redlock v5). */
 class ResourceLockedError extends Error {
   constructor(message) {
@@ -131,7 +138,7 @@ class RedisJsClient extends Client {
     if (options !== null && typeof options === 'object') {
       const socket = options.socket
       if (socket !== undefined && (socket === null || typeof socket !== 'object')) {
-        throw new TypeError('options.socket must be an object.')
+        throw typeError('options.socket must be an object.')
       }
       flat = {
         url: options.url === undefined ? 'redis://127.0.0.1:6379' : options.url,
@@ -201,14 +208,14 @@ function withCallback(promise, callback) {
 /** A read-only Set (v5 exposes `clients` as a Set). */
 class ClientSet extends Set {
   add(v) {
-    if (this.sealed) throw new TypeError('redlock.clients is read-only.')
+    if (this.sealed) throw typeError('redlock.clients is read-only.')
     return super.add(v)
   }
   delete() {
-    throw new TypeError('redlock.clients is read-only.')
+    throw typeError('redlock.clients is read-only.')
   }
   clear() {
-    throw new TypeError('redlock.clients is read-only.')
+    throw typeError('redlock.clients is read-only.')
   }
 }
 
@@ -223,18 +230,18 @@ function nativeOf(c, i) {
   const where = `clients[${i}]`
   if (typeof c === 'string') return new NativeClient({ url: c })
   if (c === null || typeof c !== 'object') {
-    throw new TypeError(`${where} must be a redis client, a redis:// URL or an options object.`)
+    throw typeError(`${where} must be a redis client, a redis:// URL or an options object.`)
   }
   if (c.isCluster === true || (c.options === undefined && Array.isArray(c.startupNodes)) || typeof c.getSlotMaster === 'function') {
-    throw new TypeError(`${where} is a Redis Cluster client: Cluster members are not supported yet by redlock-rs.`)
+    throw typeError(`${where} is a Redis Cluster client: Cluster members are not supported yet by redlock-rs.`)
   }
   const o = c.options
   if (o && typeof o === 'object' && typeof c.evalsha === 'function' && 'status' in c) {
     // ioredis `Redis`
     if (Array.isArray(o.sentinels) && o.sentinels.length > 0) {
-      throw new TypeError(`${where} is an ioredis Sentinel client: Sentinel is not supported yet by redlock-rs.`)
+      throw typeError(`${where} is an ioredis Sentinel client: Sentinel is not supported yet by redlock-rs.`)
     }
-    if (o.path) throw new TypeError(`${where} connects over a unix socket: not supported yet by redlock-rs.`)
+    if (o.path) throw typeError(`${where} connects over a unix socket: not supported yet by redlock-rs.`)
     return new NativeClient({
       host: o.host,
       port: o.port,
@@ -261,7 +268,7 @@ function nativeOf(c, i) {
     })
   }
   if (o === undefined && ('host' in c || 'port' in c || 'url' in c)) return new NativeClient(c)
-  throw new TypeError(`${where} must be a redis client, a redis:// URL or an options object.`)
+  throw typeError(`${where} must be a redis client, a redis:// URL or an options object.`)
 }
 
 function isSignal(s) {
@@ -275,13 +282,13 @@ class Redlock extends EventEmitter {
   constructor(clients, settings, scripts) {
     super()
     if (clients === null || typeof clients !== 'object' || typeof clients[Symbol.iterator] !== 'function') {
-      throw new TypeError('clients must be an array of IoredisClient or RedisJsClient instances.')
+      throw typeError('clients must be an array of IoredisClient or RedisJsClient instances.')
     }
     // The same object twice is one client (as node-redlock's `new Set(clients)`).
     const list = [...new Set(clients)]
     const nodes = list.map(nativeOf)
     if (scripts !== undefined && scripts !== null && Object.keys(scripts).length > 0) {
-      throw new TypeError('custom scripts are not supported yet by redlock-rs.')
+      throw typeError('custom scripts are not supported yet by redlock-rs.')
     }
     this.#native = new NativeRedlock(nodes, settings)
     this.#list = Object.freeze(list)
@@ -376,7 +383,7 @@ class Redlock extends EventEmitter {
     let token = null
     let onAbort = null
     if (signal !== undefined && signal !== null) {
-      if (!isSignal(signal)) throw new TypeError('settings.signal must be an AbortSignal.')
+      if (!isSignal(signal)) throw typeError('settings.signal must be an AbortSignal.')
       if (signal.aborted) {
         throw new ExecutionError('The operation was aborted.', [], { reason: 'cancelled', detail: 'aborted before it started' })
       }
@@ -406,7 +413,7 @@ class Redlock extends EventEmitter {
   }
 
   async #release(lock, settings, v4) {
-    if (!(lock instanceof Lock)) throw new TypeError('lock must be a Lock.')
+    if (!(lock instanceof Lock)) throw typeError('lock must be a Lock.')
     // Both node-redlock versions invalidate the lock at once.
     lock.expiration = 0
     const x = await this.#native.release(lock.resources, lock.value, settings)
@@ -419,7 +426,7 @@ class Redlock extends EventEmitter {
   }
 
   async #extend(lock, duration, settings) {
-    if (!(lock instanceof Lock)) throw new TypeError('lock must be a Lock.')
+    if (!(lock instanceof Lock)) throw typeError('lock must be a Lock.')
     const v4 = v4Locks.has(lock)
     const x = await this.#native.extend(lock.resources, lock.value, lock.expiration, duration, settings)
     const attempts = this.#stats(x, lock.resources.length)

@@ -117,11 +117,11 @@ pub async fn release(
     }
 }
 
-/// Release has no TTL to derive a timeout from: the configured one, else the largest default.
+/// Release has no TTL to derive a timeout from: the configured one, else 500 ms.
 pub fn release_timeout(settings: &Settings) -> Duration {
     settings
         .node_timeout_ms
-        .map_or(Duration::from_millis(1000), Duration::from_millis)
+        .map_or(Duration::from_millis(500), Duration::from_millis)
 }
 
 #[cfg(test)]

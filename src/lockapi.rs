@@ -9,6 +9,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
+/// TTL assumed for a lock this holder does not know (released by another object): its
+/// per-node timeout is then 500 ms.
+const UNKNOWN_TTL_MS: u64 = 5_000;
+
 /// An object that takes locks: a client (one node, one attempt) or a Redlock (N nodes).
 pub struct Holder {
     pub engine: Arc<Engine>,
@@ -77,7 +81,10 @@ impl Holder {
         resource: String,
         lock_id: String,
     ) -> Result<(), LockApiError> {
-        let ttl = self.holds.ttl_of(&resource, &lock_id).unwrap_or(10_000);
+        let ttl = self
+            .holds
+            .ttl_of(&resource, &lock_id)
+            .unwrap_or(UNKNOWN_TTL_MS);
         let spec = LockSpec {
             resources: vec![resource.clone()].into(),
             value: lock_id.as_str().into(),

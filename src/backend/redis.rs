@@ -181,7 +181,7 @@ impl RedisNode {
             .set_response_timeout(Some(Duration::from_secs(30)))
             // Reconnect quickly after a restart, give up quickly on a dead port; the next
             // command starts a new reconnect cycle.
-            .set_number_of_retries(2)
+            .set_number_of_retries(1)
             .set_min_delay(Duration::from_millis(20))
             .set_max_delay(Duration::from_millis(500));
         let conn = ConnectionManager::new_lazy_with_config(client, mgr_config)
