@@ -131,6 +131,13 @@ class IoredisClient extends Client {
   }
 }
 
+/** node-redis puts TLS options beside `tls: true` in `socket`. */
+function socketTls(socket) {
+  if (!socket.tls) return undefined
+  const { ca, cert, key, rejectUnauthorized, servername } = socket
+  return { ca, cert, key, rejectUnauthorized, servername }
+}
+
 /** A client configured like node-redis `createClient`: `{ url, username, password, database, socket }`. */
 class RedisJsClient extends Client {
   constructor(options) {
@@ -147,7 +154,7 @@ class RedisJsClient extends Client {
         db: options.database,
         host: socket && socket.host,
         port: socket && socket.port,
-        tls: socket && socket.tls,
+        tls: socket && socketTls(socket),
         connectTimeout: socket && socket.connectTimeout,
       }
     }
@@ -248,7 +255,7 @@ function nativeOf(c, i) {
       username: o.username || undefined,
       password: o.password || undefined,
       db: o.db,
-      tls: o.tls ? true : undefined,
+      tls: o.tls || undefined,
       connectTimeout: o.connectTimeout,
       keyPrefix: o.keyPrefix || undefined,
     })
@@ -260,7 +267,7 @@ function nativeOf(c, i) {
       url: o.url,
       host: socket.host,
       port: socket.port,
-      tls: socket.tls ? true : undefined,
+      tls: socketTls(socket),
       connectTimeout: socket.connectTimeout,
       username: o.username,
       password: o.password,

@@ -28,6 +28,28 @@ pub struct NodeConfig {
     pub connect_timeout_ms: u64,
     /// Prepended to every resource (ioredis' `keyPrefix`); empty = none.
     pub key_prefix: String,
+    pub tls_options: TlsOptions,
+}
+
+/// TLS material in PEM (`ca`: trusted roots instead of the system store; `cert`/`key`: a client
+/// certificate) and `reject_unauthorized: false` to skip server verification (unsafe).
+#[derive(Clone, PartialEq, Eq)]
+pub struct TlsOptions {
+    pub ca: Option<Vec<u8>>,
+    pub cert: Option<Vec<u8>>,
+    pub key: Option<Vec<u8>>,
+    pub reject_unauthorized: bool,
+}
+
+impl Default for TlsOptions {
+    fn default() -> Self {
+        TlsOptions {
+            ca: None,
+            cert: None,
+            key: None,
+            reject_unauthorized: true,
+        }
+    }
 }
 
 impl Default for NodeConfig {
@@ -41,6 +63,7 @@ impl Default for NodeConfig {
             tls: false,
             connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
             key_prefix: String::new(),
+            tls_options: TlsOptions::default(),
         }
     }
 }
@@ -80,6 +103,7 @@ impl NodeConfig {
             tls,
             connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
             key_prefix: String::new(),
+            tls_options: TlsOptions::default(),
         })
     }
 
@@ -123,7 +147,7 @@ impl NodeConfig {
             ConnectionAddr::TcpTls {
                 host: self.host.clone(),
                 port: self.port,
-                insecure: false,
+                insecure: !self.tls_options.reject_unauthorized,
                 tls_params: None,
             }
         } else {
@@ -173,8 +197,29 @@ impl RedisNode {
     /// runtime.
     pub fn new(config: NodeConfig) -> Result<Arc<Self>, NodeError> {
         install_crypto_provider();
-        let client =
-            redis::Client::open(config.connection_info()).map_err(|e| sanitize(&config, e))?;
+        let t = &config.tls_options;
+        let client = if config.tls && (t.ca.is_some() || t.cert.is_some()) {
+            let client_tls = match (&t.cert, &t.key) {
+                (Some(c), Some(k)) => Some(redis::ClientTlsConfig {
+                    client_cert: c.clone(),
+                    client_key: k.clone(),
+                }),
+                (None, None) => None,
+                _ => {
+                    return Err(NodeError(
+                        "tls.cert and tls.key must be given together".into(),
+                    ))
+                }
+            };
+            let certs = redis::TlsCertificates {
+                client_tls,
+                root_cert: t.ca.clone(),
+            };
+            redis::Client::build_with_tls(config.connection_info(), certs)
+        } else {
+            redis::Client::open(config.connection_info())
+        }
+        .map_err(|e| sanitize(&config, e))?;
         let mgr_config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_millis(config.connect_timeout_ms)))
             // The engine enforces the per-node timeout; this only bounds stray requests.

@@ -214,3 +214,38 @@ pub fn resources(v: &Unknown, name: &str) -> std::result::Result<Vec<String>, Ar
     }
     Ok(out)
 }
+
+/// PEM material: a string, a Buffer, or an array of those (concatenated).
+pub fn pem(v: &Unknown, name: &str) -> std::result::Result<Option<Vec<u8>>, ArgError> {
+    let bad = || {
+        ArgError::type_error(format!(
+            "{name} must be a PEM string, a Buffer or an array of them."
+        ))
+    };
+    let t = v.get_type().map_err(|_| bad())?;
+    if is_nullish(t) {
+        return Ok(None);
+    }
+    if t == ValueType::String {
+        return unsafe { v.cast::<String>() }
+            .map(|s| Some(s.into_bytes()))
+            .map_err(|_| bad());
+    }
+    if v.is_buffer().map_err(|_| bad())? {
+        return unsafe { v.cast::<Buffer>() }
+            .map(|b| Some(b.to_vec()))
+            .map_err(|_| bad());
+    }
+    if v.is_array().map_err(|_| bad())? {
+        let arr = unsafe { v.cast::<Array>() }.map_err(|_| bad())?;
+        let mut out = Vec::new();
+        for i in 0..arr.len() {
+            let item = arr.get::<Unknown>(i).ok().flatten().ok_or_else(bad)?;
+            let part = pem(&item, name)?.ok_or_else(bad)?;
+            out.extend_from_slice(&part);
+            out.push(b'\n');
+        }
+        return Ok(Some(out));
+    }
+    Err(bad())
+}

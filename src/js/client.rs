@@ -74,8 +74,36 @@ fn parse_options(o: Option<&Object>) -> Result<std::result::Result<NodeConfig, A
     let tls = args::prop(o, "tls")?;
     match tls.get_type()? {
         ValueType::Undefined | ValueType::Null => {}
-        // An object (ioredis' `tls: {}`) turns TLS on with the system's trust store.
-        ValueType::Object => c.tls = true,
+        // An object (ioredis' `tls: {...}`, node's `tls.connect` options) turns TLS on.
+        ValueType::Object => {
+            c.tls = true;
+            let t = unsafe { tls.cast::<Object>() }?;
+            c.tls_options.ca = check!(args::pem(&args::prop(&t, "ca")?, "options.tls.ca"));
+            c.tls_options.cert = check!(args::pem(&args::prop(&t, "cert")?, "options.tls.cert"));
+            c.tls_options.key = check!(args::pem(&args::prop(&t, "key")?, "options.tls.key"));
+            if c.tls_options.cert.is_some() != c.tls_options.key.is_some() {
+                return Ok(Err(ArgError::type_error(
+                    "options.tls.cert and options.tls.key must be given together.",
+                )));
+            }
+            let reject = args::prop(&t, "rejectUnauthorized")?;
+            if let Some(r) = check!(args::opt_bool(&reject, "options.tls.rejectUnauthorized")) {
+                c.tls_options.reject_unauthorized = r;
+            }
+            let sni = check!(args::opt_string(
+                &args::prop(&t, "servername")?,
+                "options.tls.servername"
+            ));
+            if let Some(sni) = sni {
+                // The server name is the host redlock-rs connects to; a different one cannot be
+                // verified, and ignoring it silently would weaken TLS.
+                if !sni.eq_ignore_ascii_case(&c.host) {
+                    return Ok(Err(ArgError::type_error(
+                        "options.tls.servername must equal the host: connect to the name on the certificate.",
+                    )));
+                }
+            }
+        }
         _ => c.tls = check!(args::opt_bool(&tls, "options.tls")).unwrap_or(c.tls),
     }
     if let Some(t) = check!(args::opt_number(
