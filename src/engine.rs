@@ -160,6 +160,10 @@ struct Round {
 pub struct Engine {
     nodes: Vec<Arc<dyn Backend>>,
     labels: Arc<[String]>,
+    /// Per lock value, the node tasks an earlier call left running (a late acquire reply, a
+    /// cleanup). The next call for that value chains after them, so a release is never
+    /// overtaken by its own acquire's late write, nor a new acquire by an old cleanup.
+    chains: std::sync::Mutex<std::collections::HashMap<Arc<str>, Chain>>,
 }
 
 type Chain = Vec<Option<JoinHandle<()>>>;
@@ -167,7 +171,11 @@ type Chain = Vec<Option<JoinHandle<()>>>;
 impl Engine {
     pub fn new(nodes: Vec<Arc<dyn Backend>>) -> Self {
         let labels = nodes.iter().map(|n| n.label()).collect();
-        Engine { nodes, labels }
+        Engine {
+            nodes,
+            labels,
+            chains: Default::default(),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -186,8 +194,34 @@ impl Engine {
         &self.labels
     }
 
-    fn new_chain(&self) -> Chain {
-        self.nodes.iter().map(|_| None).collect()
+    /// The chain left by earlier calls for this value, or a fresh one.
+    fn take_chain(&self, value: &Arc<str>) -> Chain {
+        let mut m = self.chains.lock().unwrap_or_else(|e| e.into_inner());
+        m.remove(value)
+            .unwrap_or_else(|| self.nodes.iter().map(|_| None).collect())
+    }
+
+    /// Keeps the chain for the next call with this value while some of its tasks still run.
+    fn put_chain(&self, value: &Arc<str>, chain: Chain) {
+        fn running(c: &Chain) -> bool {
+            c.iter()
+                .any(|h| h.as_ref().is_some_and(|h| !h.is_finished()))
+        }
+        if !running(&chain) {
+            return;
+        }
+        let mut m = self.chains.lock().unwrap_or_else(|e| e.into_inner());
+        // Chains whose tasks all ended are dropped as the map grows: it stays bounded by the
+        // tasks in flight (each bounded by the per-node timeout).
+        if m.len() >= 64 && m.len().is_power_of_two() {
+            m.retain(|_, c| running(c));
+        }
+        m.insert(value.clone(), chain);
+    }
+
+    /// Chains kept for later calls (for tests).
+    pub fn pending_chains(&self) -> usize {
+        self.chains.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
     fn failure(
@@ -404,7 +438,7 @@ impl Engine {
         mut observe: impl FnMut(&[Option<NodeOutcome>]),
     ) -> Result<Granted, Failure> {
         let node_timeout = settings.node_timeout(ttl_ms);
-        let mut chain = self.new_chain();
+        let mut chain = self.take_chain(&spec.value);
         let mut attempts = 0u64;
         loop {
             attempts += 1;
@@ -429,6 +463,7 @@ impl Engine {
             observe(&r.votes);
             let Some(mut reason) = reason else {
                 let _ = r.decide.send(Decision::Keep);
+                self.put_chain(&spec.value, chain);
                 let drift = drift_ms(ttl_ms, settings.drift_factor);
                 return Ok(Granted {
                     attempts,
@@ -455,6 +490,7 @@ impl Engine {
                 .filter_map(|(h, _)| h.take())
                 .collect();
             let _ = timeout(node_timeout, futures_util::future::join_all(granted)).await;
+            self.put_chain(&spec.value, chain);
             return Err(self.failure(reason, attempts, r.votes, node_timeout));
         }
     }
@@ -471,10 +507,11 @@ impl Engine {
         mut observe: impl FnMut(&[Option<NodeOutcome>]),
     ) -> Result<Granted, Failure> {
         let node_timeout = settings.node_timeout(ttl_ms);
-        let mut chain = self.new_chain();
+        let mut chain = self.take_chain(&spec.value);
         let mut attempts = 0u64;
         loop {
             if Instant::now() >= expires_at {
+                self.put_chain(&spec.value, chain);
                 return Err(self.failure(FailReason::Expired, attempts, Vec::new(), node_timeout));
             }
             attempts += 1;
@@ -493,6 +530,7 @@ impl Engine {
             observe(&r.votes);
             let reason = match r.settled {
                 Some(Settled::Quorum) if validity > 0 => {
+                    self.put_chain(&spec.value, chain);
                     let drift = drift_ms(ttl_ms, settings.drift_factor);
                     return Ok(Granted {
                         attempts,
@@ -511,6 +549,7 @@ impl Engine {
             if retry && Self::pause_before_retry(settings, &mut cancel).await {
                 continue;
             }
+            self.put_chain(&spec.value, chain);
             return Err(self.failure(reason, attempts, r.votes, node_timeout));
         }
     }
@@ -527,7 +566,7 @@ impl Engine {
         mut observe: impl FnMut(&[Option<NodeOutcome>]),
     ) -> Result<Released, Failure> {
         let max_attempts = settings.max_attempts().unwrap_or(11);
-        let mut chain = self.new_chain();
+        let mut chain = self.take_chain(&spec.value);
         let mut confirmed = vec![false; self.nodes.len()];
         let mut deleted = vec![false; self.nodes.len()];
         let mut attempts = 0u64;
@@ -553,6 +592,7 @@ impl Engine {
             }
             let count = confirmed.iter().filter(|c| **c).count();
             if count >= self.quorum() {
+                self.put_chain(&spec.value, chain);
                 return Ok(Released {
                     attempts,
                     deleted_on: deleted.iter().filter(|d| **d).count(),
@@ -560,6 +600,7 @@ impl Engine {
             }
             if attempts >= max_attempts || !Self::pause_before_retry(settings, &mut no_cancel).await
             {
+                self.put_chain(&spec.value, chain);
                 return Err(self.failure(FailReason::Unavailable, attempts, r.votes, node_timeout));
             }
         }

@@ -135,9 +135,9 @@ impl NodeConfig {
 
     /// Two configs are one failure domain when they reach the same server and database.
     pub fn same_target(&self, other: &NodeConfig) -> bool {
-        let norm = |h: &str| match h {
-            "localhost" | "::1" => "127.0.0.1".to_string(),
-            h => h.to_ascii_lowercase(),
+        let norm = |h: &str| match h.to_ascii_lowercase().as_str() {
+            "localhost" | "::1" | "[::1]" => "127.0.0.1".to_string(),
+            h => h.to_string(),
         };
         norm(&self.host) == norm(&other.host) && self.port == other.port && self.db == other.db
     }

@@ -471,3 +471,55 @@ mod memory {
         );
     }
 }
+
+/// A release right after an acquire whose slowest node had not answered yet must not be
+/// overtaken by that node's late write; nor a new acquire by an old cleanup.
+#[tokio::test(start_paused = true)]
+async fn calls_for_one_value_stay_in_order_per_node() {
+    let (engine, nodes) = cluster(3);
+    nodes[2].set_latency(Duration::from_millis(60));
+    let sp = spec("mine");
+    engine
+        .acquire(&sp, TTL, &settings(0.0), None, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        nodes[2].get("res"),
+        None,
+        "the slow node has not applied the write yet"
+    );
+    assert_eq!(engine.pending_chains(), 1);
+    // Remove the latency: a release not chained after the acquire would overtake it.
+    nodes[2].set_latency(Duration::ZERO);
+    engine
+        .release(&sp, Duration::from_millis(100), &settings(0.0), |_| {})
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await; // past the late write, within the TTL
+    for m in &nodes {
+        assert_eq!(m.get("res"), None);
+    }
+
+    // A failed attempt leaves a slow cleanup running on a silent node; the next acquire with
+    // the same value must not have its write deleted by that cleanup.
+    let (engine, nodes) = cluster(3);
+    nodes[0].set_drop_replies(true);
+    nodes[1].put("res", "other", Duration::from_millis(110));
+    nodes[2].put("res", "other", Duration::from_millis(110));
+    engine
+        .acquire(&sp, TTL, &settings(0.0), None, |_| {})
+        .await
+        .unwrap_err();
+    nodes[0].set_drop_replies(false);
+    nodes[0].set_latency(Duration::from_millis(100)); // the cleanup (t=100) lands at t=200
+    tokio::time::sleep(Duration::from_millis(120)).await;
+    nodes[0].set_latency(Duration::ZERO);
+    engine
+        .acquire(&sp, TTL, &settings(0.0), None, |_| {})
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await; // past the old cleanup, within the TTL
+    for m in &nodes {
+        assert_eq!(m.get("res").as_deref(), Some("mine"));
+    }
+}
