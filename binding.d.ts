@@ -80,6 +80,11 @@ export declare class NativeRedlock {
   extend(resources: string[], value: string, expiration: number, duration: number, settings?: object | null): Promise<NativeExecution>
   /** Releases a lock on every node; resolves `ok` once a quorum confirmed. */
   release(resources: string[], value: string, settings?: object | null): Promise<NativeExecution>
+  /**
+   * Remaining ms until fewer than a quorum of nodes hold `resource` (by any owner), or
+   * `null` when no quorum holds it. Rejects when no quorum of nodes answered.
+   */
+  inspect(resource: string): Promise<number | null>
 }
 
 /** The result of an operation. */

@@ -274,6 +274,18 @@ function nativeOf(c, i) {
       db: o.database,
     })
   }
+  if (o && typeof o === 'object' && typeof c.send_command === 'function' && 'connected' in c) {
+    // node-redis v3 (the client node-redlock v4's README uses)
+    const co = c.connection_options || {}
+    if (o.path) throw typeError(`${where} connects over a unix socket: not supported yet by redlock-rs.`)
+    return new NativeClient({
+      host: co.host || o.host,
+      port: co.port || o.port,
+      password: o.password || o.auth_pass || undefined,
+      db: o.db === undefined || o.db === null ? undefined : Number(o.db),
+      tls: o.tls || undefined,
+    })
+  }
   if (o === undefined && ('host' in c || 'port' in c || 'url' in c)) return new NativeClient(c)
   throw typeError(`${where} must be a redis client, a redis:// URL or an options object.`)
 }
@@ -469,6 +481,17 @@ class Redlock extends EventEmitter {
       return this.lock(resources, duration, settings)
     }
     return this.#acquire(resources, duration, settings, false)
+  }
+
+  /** Whether a quorum of nodes holds `resource` now (by any owner). */
+  async isLocked(resource) {
+    return (await this.#native.inspect(resource)) !== null
+  }
+
+  /** Milliseconds until fewer than a quorum of nodes hold `resource`; 0 when not locked. */
+  async remainingTtl(resource) {
+    const ms = await this.#native.inspect(resource)
+    return ms === null ? 0 : ms
   }
 
   /** Acquires once, without retries: the Lock, or `null` when the resource is held. */

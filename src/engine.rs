@@ -607,6 +607,49 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// Whether a quorum of nodes holds `resource` (by anyone) and for how much longer: the
+    /// time until fewer than a quorum hold it. Nodes that fail or time out count as not
+    /// holding it; an error only if no quorum answered.
+    pub async fn inspect(
+        &self,
+        resource: &str,
+        node_timeout: Duration,
+    ) -> Result<Option<u64>, Failure> {
+        let replies = futures_util::future::join_all(self.nodes.iter().map(|n| {
+            let f = n.pttl(resource.to_string());
+            async move { timeout(node_timeout, f).await }
+        }))
+        .await;
+        let mut ttls = Vec::new();
+        let mut votes = Vec::with_capacity(replies.len());
+        for r in replies {
+            match r {
+                Ok(Ok(t)) => {
+                    votes.push(Some(if t.is_some() {
+                        NodeOutcome::Yes
+                    } else {
+                        NodeOutcome::No
+                    }));
+                    ttls.extend(t);
+                }
+                Ok(Err(e)) => votes.push(Some(NodeOutcome::Error(e))),
+                Err(_) => votes.push(Some(NodeOutcome::Timeout)),
+            }
+        }
+        let q = self.quorum();
+        let answered = votes
+            .iter()
+            .filter(|v| matches!(v, Some(NodeOutcome::Yes) | Some(NodeOutcome::No)))
+            .count();
+        if answered < q {
+            return Err(self.failure(FailReason::Unavailable, 1, votes, node_timeout));
+        }
+        ttls.sort_unstable_by(|a, b| b.cmp(a));
+        Ok(ttls.get(q - 1).copied())
+    }
+}
+
 /// A completed release.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Released {

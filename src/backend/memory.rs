@@ -180,6 +180,16 @@ impl Backend for MemoryBackend {
         })
     }
 
+    fn pttl(&self, resource: String) -> BoxFuture<Result<Option<u64>, NodeError>> {
+        self.0.op(move |n| {
+            let m = n.keys.lock().unwrap();
+            let now = Instant::now();
+            m.get(&resource)
+                .filter(|(_, exp)| *exp > now)
+                .map(|(_, exp)| (*exp - now).as_millis() as u64)
+        })
+    }
+
     fn label(&self) -> String {
         self.0.name.clone()
     }

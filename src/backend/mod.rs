@@ -64,6 +64,9 @@ pub trait Backend: Send + Sync + 'static {
         value: Arc<str>,
     ) -> BoxFuture<Result<u64, NodeError>>;
 
+    /// Remaining TTL of `resource` in ms: `None` when absent, `Some(u64::MAX)` without expiry.
+    fn pttl(&self, resource: String) -> BoxFuture<Result<Option<u64>, NodeError>>;
+
     /// A name for messages: a redacted `host:port`, never credentials.
     fn label(&self) -> String;
 }

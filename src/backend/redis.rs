@@ -347,6 +347,25 @@ impl Backend for RedisNode {
         })
     }
 
+    fn pttl(&self, resource: String) -> BoxFuture<Result<Option<u64>, NodeError>> {
+        let conn = self.conn();
+        let config = self.config.clone();
+        Box::pin(async move {
+            let mut conn = conn?;
+            let key = format!("{}{resource}", config.key_prefix);
+            let ms: i64 = redis::cmd("PTTL")
+                .arg(key)
+                .query_async(&mut conn)
+                .await
+                .map_err(|e| sanitize(&config, e))?;
+            Ok(match ms {
+                -2 => None,
+                -1 => Some(u64::MAX),
+                ms => Some(ms.max(0) as u64),
+            })
+        })
+    }
+
     fn label(&self) -> String {
         self.config.label()
     }

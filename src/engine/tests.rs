@@ -523,3 +523,26 @@ async fn calls_for_one_value_stay_in_order_per_node() {
         assert_eq!(m.get("res").as_deref(), Some("mine"));
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn inspect_reports_a_quorum_holder_and_its_remaining_time() {
+    let (engine, nodes) = cluster(3);
+    let t = Duration::from_millis(100);
+    assert_eq!(engine.inspect("res", t).await.unwrap(), None);
+    nodes[0].put("res", "x", Duration::from_millis(5000));
+    assert_eq!(
+        engine.inspect("res", t).await.unwrap(),
+        None,
+        "one node is no quorum"
+    );
+    nodes[1].put("res", "y", Duration::from_millis(3000));
+    nodes[2].put("res", "z", Duration::from_millis(1000));
+    // Fewer than a quorum hold it once the 3000 ms key is gone.
+    assert_eq!(engine.inspect("res", t).await.unwrap(), Some(3000));
+    nodes[0].set_failing(true);
+    nodes[1].set_paused(true);
+    assert_eq!(
+        engine.inspect("res", t).await.unwrap_err().reason,
+        FailReason::Unavailable
+    );
+}

@@ -257,4 +257,29 @@ impl NativeRedlock {
             Ok(out)
         })
     }
+
+    /// Remaining ms until fewer than a quorum of nodes hold `resource` (by any owner), or
+    /// `null` when no quorum holds it. Rejects when no quorum of nodes answered.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "resource: string",
+        ts_return_type = "Promise<number | null>"
+    )]
+    pub fn inspect<'env>(
+        &self,
+        env: &'env Env,
+        resource: Unknown,
+    ) -> Result<PromiseRaw<'env, Option<f64>>> {
+        let resource = args::resource(&resource, "resource").map_err(|e| throw(env, e))?;
+        let holder = self.holder().clone();
+        let timeout = execution::release_timeout(&holder.settings);
+        env.spawn_future(async move {
+            match holder.engine.inspect(&resource, timeout).await {
+                Ok(ttl) => Ok(ttl.map(|t| t.min(crate::settings::MAX_DURATION_MS as u64) as f64)),
+                Err(f) => Err(super::client::reject(format!(
+                    "redlock-rs: could not inspect \"{resource}\": {f}"
+                ))),
+            }
+        })
+    }
 }
