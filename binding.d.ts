@@ -61,7 +61,7 @@ export declare class NativeRedlock {
    * if the lock is lost.
    */
   keep(resources: string[], value: string, expiration: number, duration: number, settings: object | null | undefined, onLost: (reason: string) => void): NativeKeeper
-  constructor(clients: Array<NativeClient>, settings?: unknown | undefined | null)
+  constructor(clients: Array<NativeClient>, settings?: object | null, scripts?: { acquireScript?: string, extendScript?: string, releaseScript?: string } | null)
   get id(): string
   get quorum(): number
   get settings(): ResolvedSettings
@@ -85,6 +85,15 @@ export declare class NativeRedlock {
    * `null` when no quorum holds it. Rejects when no quorum of nodes answered.
    */
   inspect(resource: string): Promise<number | null>
+}
+
+export declare function defaultScripts(): DefaultScripts
+
+/** node-redlock's default scripts: what a `scripts.*Script(defaultScript)` function receives. */
+export interface DefaultScripts {
+  acquireScript: string
+  extendScript: string
+  releaseScript: string
 }
 
 /** The result of an operation. */

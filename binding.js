@@ -839,3 +839,4 @@ module.exports.CancelToken = nativeBinding.CancelToken
 module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.NativeKeeper = nativeBinding.NativeKeeper
 module.exports.NativeRedlock = nativeBinding.NativeRedlock
+module.exports.defaultScripts = nativeBinding.defaultScripts

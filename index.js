@@ -23,7 +23,7 @@ function loadBinding() {
   }
 }
 
-const { NativeClient, NativeRedlock, CancelToken } = loadBinding()
+const { NativeClient, NativeRedlock, CancelToken, defaultScripts } = loadBinding()
 
 // node-redlock's messages, verbatim.
 const QUORUM_MESSAGE = 'The operation was unable to achieve a quorum during its retry window.'
@@ -290,6 +290,51 @@ function nativeOf(c, i) {
   throw typeError(`${where} must be a redis client, a redis:// URL or an options object.`)
 }
 
+const SCRIPT_KEYS = ['acquireScript', 'extendScript', 'releaseScript']
+
+/**
+ * The caller's scripts as strings: node-redlock's third argument (`acquireScript`, … as a
+ * string, or a function of the default script) and v4's `lockScript` / `extendScript` /
+ * `unlockScript` settings. node-redlock ignores the string form; redlock-rs honours it.
+ */
+function resolveScripts(settings, scripts) {
+  if (scripts !== undefined && scripts !== null && typeof scripts !== 'object') {
+    throw typeError('scripts must be an object.')
+  }
+  const s = settings !== null && typeof settings === 'object' ? settings : {}
+  const given = {
+    acquireScript: s.lockScript,
+    extendScript: s.extendScript,
+    releaseScript: s.unlockScript,
+    ...Object.fromEntries(Object.entries(scripts || {}).filter(([, v]) => v !== undefined)),
+  }
+  let defaults
+  const out = {}
+  for (const key of SCRIPT_KEYS) {
+    let v = given[key]
+    if (v === undefined || v === null) continue
+    if (typeof v === 'function') {
+      defaults = defaults || defaultScripts()
+      v = v(defaults[key])
+    }
+    if (typeof v !== 'string') throw typeError(`scripts.${key} must be a string or a function returning one.`)
+    out[key] = v
+  }
+  return Object.keys(out).length > 0 ? out : undefined
+}
+
+/** node-redlock v5's `redlock.scripts`: `{ acquireScript: { value, hash }, … }`. */
+function describeScripts(custom) {
+  const defaults = defaultScripts()
+  const crypto = require('node:crypto')
+  const out = {}
+  for (const key of SCRIPT_KEYS) {
+    const value = (custom && custom[key]) || defaults[key]
+    out[key] = Object.freeze({ value, hash: crypto.createHash('sha1').update(value).digest('hex') })
+  }
+  return Object.freeze(out)
+}
+
 function isSignal(s) {
   return s !== null && typeof s === 'object' && typeof s.aborted === 'boolean' && typeof s.addEventListener === 'function'
 }
@@ -298,6 +343,7 @@ class Redlock extends EventEmitter {
   #native
   #clients
   #list
+  #labels
   constructor(clients, settings, scripts) {
     super()
     if (clients === null || typeof clients !== 'object' || typeof clients[Symbol.iterator] !== 'function') {
@@ -306,10 +352,10 @@ class Redlock extends EventEmitter {
     // The same object twice is one client (as node-redlock's `new Set(clients)`).
     const list = [...new Set(clients)]
     const nodes = list.map(nativeOf)
-    if (scripts !== undefined && scripts !== null && Object.keys(scripts).length > 0) {
-      throw typeError('custom scripts are not supported yet by redlock-rs.')
-    }
-    this.#native = new NativeRedlock(nodes, settings)
+    this.#labels = nodes.map((n) => n.label)
+    const custom = resolveScripts(settings, scripts)
+    this.#native = new NativeRedlock(nodes, settings, custom)
+    Object.defineProperty(this, 'scripts', { value: describeScripts(custom), enumerable: false })
     this.#list = Object.freeze(list)
     this.#clients = new ClientSet(list)
     this.#clients.sealed = true
@@ -382,7 +428,7 @@ class Redlock extends EventEmitter {
           votesAgainst.set(client, e)
           this.emit('error', e)
         } else if (v.kind === 'error' || v.kind === 'timeout') {
-          const e = new Error(`node ${i} (${natives.get(client).label}) ${v.message}`)
+          const e = new Error(`node ${i} (${this.#labels[i]}) ${v.message}`)
           votesAgainst.set(client, e)
           this.emit('error', e)
           this.emit('clientError', e)

@@ -52,6 +52,72 @@ end
 return count
 "#;
 
+/// node-redlock v5's own scripts, verbatim: the text a caller's `scripts.*Script(default)`
+/// function receives. Custom scripts follow node-redlock's reply convention: acquire and extend
+/// return the number of keys written (all of them = yes), release the number deleted.
+pub const NODE_REDLOCK_ACQUIRE_LUA: &str = r#"
+  -- Return 0 if an entry already exists.
+  for i, key in ipairs(KEYS) do
+    if redis.call("exists", key) == 1 then
+      return 0
+    end
+  end
+
+  -- Create an entry for each provided key.
+  for i, key in ipairs(KEYS) do
+    redis.call("set", key, ARGV[1], "PX", ARGV[2])
+  end
+
+  -- Return the number of entries added.
+  return #KEYS
+"#;
+
+pub const NODE_REDLOCK_EXTEND_LUA: &str = r#"
+  -- Return 0 if an entry exists with a *different* lock value.
+  for i, key in ipairs(KEYS) do
+    if redis.call("get", key) ~= ARGV[1] then
+      return 0
+    end
+  end
+
+  -- Update the entry for each provided key.
+  for i, key in ipairs(KEYS) do
+    redis.call("set", key, ARGV[1], "PX", ARGV[2])
+  end
+
+  -- Return the number of entries updated.
+  return #KEYS
+"#;
+
+pub const NODE_REDLOCK_RELEASE_LUA: &str = r#"
+  local count = 0
+  for i, key in ipairs(KEYS) do
+    -- Only remove entries for *this* lock value.
+    if redis.call("get", key) == ARGV[1] then
+      redis.pcall("del", key)
+      count = count + 1
+    end
+  end
+
+  -- Return the number of entries removed.
+  return count
+"#;
+
+/// Caller-supplied scripts (node-redlock's third constructor argument). Trusted configuration:
+/// they run as given on every node.
+#[derive(Default)]
+pub struct CustomScripts {
+    pub acquire: Option<Script>,
+    pub extend: Option<Script>,
+    pub release: Option<Script>,
+}
+
+impl CustomScripts {
+    pub fn is_empty(&self) -> bool {
+        self.acquire.is_none() && self.extend.is_none() && self.release.is_none()
+    }
+}
+
 pub static ACQUIRE: LazyLock<Script> = LazyLock::new(|| Script::new(ACQUIRE_LUA));
 pub static EXTEND: LazyLock<Script> = LazyLock::new(|| Script::new(EXTEND_LUA));
 pub static RELEASE: LazyLock<Script> = LazyLock::new(|| Script::new(RELEASE_LUA));

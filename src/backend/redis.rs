@@ -278,6 +278,98 @@ fn sanitize(config: &NodeConfig, e: redis::RedisError) -> NodeError {
     NodeError(s)
 }
 
+/// A node whose lock operations run the caller's scripts where given (node-redlock's reply
+/// convention), and the built-in ones otherwise.
+pub struct ScriptedNode {
+    pub node: Arc<RedisNode>,
+    pub scripts: Arc<scripts::CustomScripts>,
+}
+
+impl RedisNode {
+    /// Runs a caller-supplied script (EVALSHA, EVAL on NOSCRIPT) and returns its integer reply.
+    fn eval(
+        &self,
+        script: &redis::Script,
+        resources: &Arc<[String]>,
+        args: Vec<String>,
+    ) -> BoxFuture<Result<i64, NodeError>> {
+        let conn = self.conn();
+        let config = self.config.clone();
+        let keys = keys(&config, resources);
+        let script = script.clone();
+        Box::pin(async move {
+            let mut conn = conn?;
+            let mut inv = script.key(&*keys);
+            for a in &args {
+                inv.arg(a);
+            }
+            inv.invoke_async(&mut conn)
+                .await
+                .map_err(|e| sanitize(&config, e))
+        })
+    }
+}
+
+impl Backend for ScriptedNode {
+    fn acquire(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+        ttl_ms: u64,
+    ) -> BoxFuture<Result<AcquireReply, NodeError>> {
+        let Some(s) = &self.scripts.acquire else {
+            return self.node.acquire(resources, value, ttl_ms);
+        };
+        let n = resources.len() as i64;
+        let f = self
+            .node
+            .eval(s, &resources, vec![value.to_string(), ttl_ms.to_string()]);
+        Box::pin(async move {
+            Ok(if f.await? == n {
+                AcquireReply::Granted
+            } else {
+                AcquireReply::HeldByOther
+            })
+        })
+    }
+
+    fn extend(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+        ttl_ms: u64,
+    ) -> BoxFuture<Result<bool, NodeError>> {
+        let Some(s) = &self.scripts.extend else {
+            return self.node.extend(resources, value, ttl_ms);
+        };
+        let n = resources.len() as i64;
+        let f = self
+            .node
+            .eval(s, &resources, vec![value.to_string(), ttl_ms.to_string()]);
+        Box::pin(async move { Ok(f.await? == n) })
+    }
+
+    fn release(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+    ) -> BoxFuture<Result<u64, NodeError>> {
+        let Some(s) = &self.scripts.release else {
+            return self.node.release(resources, value);
+        };
+        let f = self.node.eval(s, &resources, vec![value.to_string()]);
+        Box::pin(async move { Ok(f.await?.max(0) as u64) })
+    }
+
+    fn pttl(&self, resource: String) -> BoxFuture<Result<Option<u64>, NodeError>> {
+        self.node.pttl(resource)
+    }
+
+    fn label(&self) -> String {
+        self.node.label()
+    }
+}
+
 impl Backend for RedisNode {
     fn acquire(
         &self,

@@ -2,10 +2,12 @@
 
 use super::args::{self, throw};
 use super::client::{acquire_lock, release_lock, NativeClient};
+use crate::backend::redis::ScriptedNode;
 use crate::backend::Backend;
 use crate::engine::Engine;
 use crate::leases::Leases;
 use crate::lockapi::Holder;
+use crate::scripts::{self, CustomScripts};
 use crate::settings::{ArgError, Settings};
 use crate::value::random_value;
 use napi::bindgen_prelude::*;
@@ -23,6 +25,50 @@ pub struct ResolvedSettings {
     pub retry_jitter: f64,
     pub automatic_extension_threshold: f64,
     pub node_timeout: Option<f64>,
+}
+
+/// node-redlock's default scripts: what a `scripts.*Script(defaultScript)` function receives.
+// Registered with N-API; unused from Rust (and so dead in `cargo test` builds).
+#[cfg_attr(test, allow(dead_code))]
+#[napi(object)]
+pub struct DefaultScripts {
+    pub acquire_script: String,
+    pub extend_script: String,
+    pub release_script: String,
+}
+
+#[cfg_attr(test, allow(dead_code))]
+#[napi]
+pub fn default_scripts() -> DefaultScripts {
+    DefaultScripts {
+        acquire_script: scripts::NODE_REDLOCK_ACQUIRE_LUA.into(),
+        extend_script: scripts::NODE_REDLOCK_EXTEND_LUA.into(),
+        release_script: scripts::NODE_REDLOCK_RELEASE_LUA.into(),
+    }
+}
+
+fn parse_scripts(v: Option<Unknown>) -> std::result::Result<Option<Arc<CustomScripts>>, ArgError> {
+    let Some(o) = args::opt_object(v, "scripts")? else {
+        return Ok(None);
+    };
+    let get = |key: &str| -> std::result::Result<Option<redis::Script>, ArgError> {
+        let name = format!("scripts.{key}");
+        let v = args::prop(&o, key)
+            .map_err(|_| ArgError::type_error(format!("{name} must be a string.")))?;
+        match args::opt_string(&v, &name)? {
+            Some(code) if code.trim().is_empty() => {
+                Err(ArgError::type_error(format!("{name} must not be empty.")))
+            }
+            Some(code) => Ok(Some(redis::Script::new(&code))),
+            None => Ok(None),
+        }
+    };
+    let c = CustomScripts {
+        acquire: get("acquireScript")?,
+        extend: get("extendScript")?,
+        release: get("releaseScript")?,
+    };
+    Ok((!c.is_empty()).then(|| Arc::new(c)))
 }
 
 #[napi]
@@ -44,8 +90,17 @@ impl NativeRedlock {
 
 #[napi]
 impl NativeRedlock {
-    #[napi(constructor, catch_unwind)]
-    pub fn new(env: Env, clients: Vec<&NativeClient>, settings: Option<Unknown>) -> Result<Self> {
+    #[napi(
+        constructor,
+        catch_unwind,
+        ts_args_type = "clients: Array<NativeClient>, settings?: object | null, scripts?: { acquireScript?: string, extendScript?: string, releaseScript?: string } | null"
+    )]
+    pub fn new(
+        env: Env,
+        clients: Vec<&NativeClient>,
+        settings: Option<Unknown>,
+        scripts: Option<Unknown>,
+    ) -> Result<Self> {
         if clients.is_empty() {
             return Err(throw(&env, ArgError::type_error(NO_CLIENTS_MESSAGE)));
         }
@@ -73,12 +128,18 @@ impl NativeRedlock {
                 .map_err(|e| throw(&env, e))?,
             None => Settings::default(),
         };
-        let engine = Engine::new(
-            nodes
-                .iter()
-                .map(|n| n.clone() as Arc<dyn Backend>)
-                .collect(),
-        );
+        let custom = parse_scripts(scripts).map_err(|e| throw(&env, e))?;
+        let backends = nodes
+            .iter()
+            .map(|n| match &custom {
+                Some(c) => Arc::new(ScriptedNode {
+                    node: n.clone(),
+                    scripts: c.clone(),
+                }) as Arc<dyn Backend>,
+                None => n.clone() as Arc<dyn Backend>,
+            })
+            .collect();
+        let engine = Engine::new(backends);
         Ok(NativeRedlock {
             holder: Holder::new(engine, resolved),
             leases: Arc::default(),
