@@ -239,10 +239,31 @@ function nativeOf(c, i) {
   if (c === null || typeof c !== 'object') {
     throw typeError(`${where} must be a redis client, a redis:// URL or an options object.`)
   }
-  if (c.isCluster === true || (c.options === undefined && Array.isArray(c.startupNodes)) || typeof c.getSlotMaster === 'function') {
-    throw typeError(`${where} is a Redis Cluster client: Cluster members are not supported yet by redlock-rs.`)
-  }
   const o = c.options
+  if (c.isCluster === true && Array.isArray(c.startupNodes)) {
+    // ioredis `Cluster`: one voter, reached through its seed nodes.
+    const ro = (o && o.redisOptions) || {}
+    return new NativeClient({
+      cluster: c.startupNodes.map((n) => (typeof n === 'number' ? { port: n } : typeof n === 'string' ? n : { host: n.host, port: n.port })),
+      username: ro.username || undefined,
+      password: ro.password || undefined,
+      tls: ro.tls || undefined,
+      connectTimeout: ro.connectTimeout,
+      keyPrefix: (o && o.keyPrefix) || ro.keyPrefix || undefined,
+    })
+  }
+  if (typeof c.getSlotMaster === 'function' && typeof c.getMasters === 'function') {
+    // node-redis `createCluster` keeps its options private: once connected, its masters are
+    // known and serve as seeds. Credentials and TLS cannot be read from it.
+    const masters = c.isOpen ? c.getMasters() : []
+    if (!Array.isArray(masters) || masters.length === 0) {
+      throw typeError(
+        `${where} is a node-redis cluster that is not connected yet: call connect() first, or pass ` +
+          '{ cluster: [{ host, port }], username, password, tls } instead.',
+      )
+    }
+    return new NativeClient({ cluster: masters.map((m) => ({ host: m.host, port: m.port })) })
+  }
   if (o && typeof o === 'object' && typeof c.evalsha === 'function' && 'status' in c) {
     // ioredis `Redis`
     if (Array.isArray(o.sentinels) && o.sentinels.length > 0) {
@@ -286,7 +307,7 @@ function nativeOf(c, i) {
       tls: o.tls || undefined,
     })
   }
-  if (o === undefined && ('host' in c || 'port' in c || 'url' in c)) return new NativeClient(c)
+  if (o === undefined && ('host' in c || 'port' in c || 'url' in c || 'cluster' in c)) return new NativeClient(c)
   throw typeError(`${where} must be a redis client, a redis:// URL or an options object.`)
 }
 

@@ -12,5 +12,6 @@ pub mod quorum;
 pub mod retry;
 pub mod scripts;
 pub mod settings;
+pub mod slot;
 pub mod validity;
 pub mod value;

@@ -7,10 +7,13 @@ use super::{AcquireReply, Backend, BoxFuture, NodeError};
 use crate::scripts;
 use crate::settings::ArgError;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::{ClusterClient, ClusterClientBuilder};
+use redis::cluster_async::ClusterConnection;
 use redis::{ConnectionAddr, ConnectionInfo, IntoConnectionInfo, RedisConnectionInfo};
 use std::fmt;
 use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
+use tokio::sync::OnceCell;
 
 pub const DEFAULT_HOST: &str = "127.0.0.1";
 pub const DEFAULT_PORT: u16 = 6379;
@@ -29,6 +32,9 @@ pub struct NodeConfig {
     /// Prepended to every resource (ioredis' `keyPrefix`); empty = none.
     pub key_prefix: String,
     pub tls_options: TlsOptions,
+    /// Seed nodes of a Redis Cluster that votes as one node; empty for a single server
+    /// (`host`/`port` are then the first seed).
+    pub cluster: Vec<(String, u16)>,
 }
 
 /// TLS material in PEM (`ca`: trusted roots instead of the system store; `cert`/`key`: a client
@@ -64,6 +70,7 @@ impl Default for NodeConfig {
             connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
             key_prefix: String::new(),
             tls_options: TlsOptions::default(),
+            cluster: Vec::new(),
         }
     }
 }
@@ -104,15 +111,21 @@ impl NodeConfig {
             connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
             key_prefix: String::new(),
             tls_options: TlsOptions::default(),
+            cluster: Vec::new(),
         })
     }
 
-    /// `host:port`, for messages (IPv6 hosts in brackets).
+    /// `host:port`, for messages (IPv6 hosts in brackets; `cluster host:port` for a Cluster).
     pub fn label(&self) -> String {
-        if self.host.contains(':') {
+        let hp = if self.host.contains(':') {
             format!("[{}]:{}", self.host, self.port)
         } else {
             format!("{}:{}", self.host, self.port)
+        };
+        if self.cluster.is_empty() {
+            hp
+        } else {
+            format!("cluster {hp}")
         }
     }
 
@@ -185,11 +198,123 @@ fn install_crypto_provider() {
     });
 }
 
-/// One Redis master.
+/// A connection handle: one server, or a Redis Cluster (one voter) connected on first use.
+#[derive(Clone)]
+enum Handle {
+    Single(ConnectionManager),
+    Cluster(Arc<ClusterClient>, Arc<OnceCell<ClusterConnection>>),
+}
+
+/// A ready connection of either kind.
+enum AnyConn {
+    Single(ConnectionManager),
+    Cluster(ClusterConnection),
+}
+
+impl Handle {
+    async fn ready(self, config: &NodeConfig) -> Result<AnyConn, NodeError> {
+        match self {
+            Handle::Single(c) => Ok(AnyConn::Single(c)),
+            Handle::Cluster(client, cell) => {
+                let c = cell
+                    .get_or_try_init(|| client.get_async_connection())
+                    .await
+                    .map_err(|e| sanitize(config, e))?;
+                Ok(AnyConn::Cluster(c.clone()))
+            }
+        }
+    }
+}
+
+impl redis::aio::ConnectionLike for AnyConn {
+    fn req_packed_command<'a>(
+        &'a mut self,
+        cmd: &'a redis::Cmd,
+    ) -> redis::RedisFuture<'a, redis::Value> {
+        match self {
+            AnyConn::Single(c) => c.req_packed_command(cmd),
+            AnyConn::Cluster(c) => c.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a redis::Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> redis::RedisFuture<'a, Vec<redis::Value>> {
+        match self {
+            AnyConn::Single(c) => c.req_packed_commands(pipeline, offset, count),
+            AnyConn::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            AnyConn::Single(c) => c.get_db(),
+            AnyConn::Cluster(c) => c.get_db(),
+        }
+    }
+}
+
+/// One Redis master, or one Redis Cluster.
 pub struct RedisNode {
     config: NodeConfig,
-    /// `None` once closed with `quit()`; the socket closes when in-flight calls finish.
-    conn: Mutex<Option<ConnectionManager>>,
+    /// `None` once closed with `quit()`; sockets close when in-flight calls finish.
+    conn: Mutex<Option<Handle>>,
+}
+
+fn tls_certificates(t: &TlsOptions) -> Result<Option<redis::TlsCertificates>, NodeError> {
+    if t.ca.is_none() && t.cert.is_none() {
+        return Ok(None);
+    }
+    let client_tls = match (&t.cert, &t.key) {
+        (Some(c), Some(k)) => Some(redis::ClientTlsConfig {
+            client_cert: c.clone(),
+            client_key: k.clone(),
+        }),
+        (None, None) => None,
+        _ => {
+            return Err(NodeError(
+                "tls.cert and tls.key must be given together".into(),
+            ))
+        }
+    };
+    Ok(Some(redis::TlsCertificates {
+        client_tls,
+        root_cert: t.ca.clone(),
+    }))
+}
+
+fn cluster_handle(config: &NodeConfig) -> Result<Handle, NodeError> {
+    let seeds: Vec<ConnectionAddr> = config
+        .cluster
+        .iter()
+        .map(|(h, p)| ConnectionAddr::Tcp(h.clone(), *p))
+        .collect();
+    let mut b = ClusterClientBuilder::new(seeds)
+        .connection_timeout(Duration::from_millis(config.connect_timeout_ms))
+        .response_timeout(Duration::from_secs(30))
+        .retries(2);
+    if let Some(u) = &config.username {
+        b = b.username(u);
+    }
+    if let Some(p) = &config.password {
+        b = b.password(p);
+    }
+    if config.tls {
+        let mode = if config.tls_options.reject_unauthorized {
+            redis::TlsMode::Secure
+        } else {
+            redis::TlsMode::Insecure
+        };
+        b = b.tls(mode);
+        if let Some(certs) = tls_certificates(&config.tls_options)? {
+            b = b.certs(certs);
+        }
+    }
+    let client = b.build().map_err(|e| sanitize(config, e))?;
+    Ok(Handle::Cluster(Arc::new(client), Arc::new(OnceCell::new())))
 }
 
 impl RedisNode {
@@ -197,27 +322,18 @@ impl RedisNode {
     /// runtime.
     pub fn new(config: NodeConfig) -> Result<Arc<Self>, NodeError> {
         install_crypto_provider();
-        let t = &config.tls_options;
-        let client = if config.tls && (t.ca.is_some() || t.cert.is_some()) {
-            let client_tls = match (&t.cert, &t.key) {
-                (Some(c), Some(k)) => Some(redis::ClientTlsConfig {
-                    client_cert: c.clone(),
-                    client_key: k.clone(),
-                }),
-                (None, None) => None,
-                _ => {
-                    return Err(NodeError(
-                        "tls.cert and tls.key must be given together".into(),
-                    ))
-                }
-            };
-            let certs = redis::TlsCertificates {
-                client_tls,
-                root_cert: t.ca.clone(),
-            };
-            redis::Client::build_with_tls(config.connection_info(), certs)
-        } else {
-            redis::Client::open(config.connection_info())
+        if !config.cluster.is_empty() {
+            let handle = cluster_handle(&config)?;
+            return Ok(Arc::new(RedisNode {
+                config,
+                conn: Mutex::new(Some(handle)),
+            }));
+        }
+        let client = match tls_certificates(&config.tls_options)? {
+            Some(certs) if config.tls => {
+                redis::Client::build_with_tls(config.connection_info(), certs)
+            }
+            _ => redis::Client::open(config.connection_info()),
         }
         .map_err(|e| sanitize(&config, e))?;
         let mgr_config = ConnectionManagerConfig::new()
@@ -233,11 +349,11 @@ impl RedisNode {
             .map_err(|e| sanitize(&config, e))?;
         Ok(Arc::new(RedisNode {
             config,
-            conn: Mutex::new(Some(conn)),
+            conn: Mutex::new(Some(Handle::Single(conn))),
         }))
     }
 
-    fn conn(&self) -> Result<ConnectionManager, NodeError> {
+    fn conn(&self) -> Result<Handle, NodeError> {
         let guard = self.conn.lock().unwrap_or_else(|e| e.into_inner());
         guard
             .clone()
@@ -255,11 +371,18 @@ impl RedisNode {
 
     /// Connects (if needed) and checks the server answers, within the connect timeout.
     pub async fn ping(&self) -> Result<(), NodeError> {
-        let mut conn = self.conn()?;
+        let handle = self.conn()?;
         let t = Duration::from_millis(self.config.connect_timeout_ms);
-        match tokio::time::timeout(t, redis::cmd("PING").query_async::<String>(&mut conn)).await {
+        let ping = async {
+            let mut conn = handle.ready(&self.config).await?;
+            redis::cmd("PING")
+                .query_async::<String>(&mut conn)
+                .await
+                .map_err(|e| sanitize(&self.config, e))
+        };
+        match tokio::time::timeout(t, ping).await {
             Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(sanitize(&self.config, e)),
+            Ok(Err(e)) => Err(e),
             Err(_) => Err(NodeError(format!(
                 "connection timed out after {} ms",
                 t.as_millis()
@@ -298,7 +421,7 @@ impl RedisNode {
         let keys = keys(&config, resources);
         let script = script.clone();
         Box::pin(async move {
-            let mut conn = conn?;
+            let mut conn = conn?.ready(&config).await?;
             let mut inv = script.key(&*keys);
             for a in &args {
                 inv.arg(a);
@@ -380,7 +503,7 @@ impl Backend for RedisNode {
         let conn = self.conn();
         let config = self.config.clone();
         Box::pin(async move {
-            let mut conn = conn?;
+            let mut conn = conn?.ready(&config).await?;
             let resources = keys(&config, &resources);
             let r: i64 = scripts::ACQUIRE
                 .key(&*resources)
@@ -406,7 +529,7 @@ impl Backend for RedisNode {
         let conn = self.conn();
         let config = self.config.clone();
         Box::pin(async move {
-            let mut conn = conn?;
+            let mut conn = conn?.ready(&config).await?;
             let resources = keys(&config, &resources);
             let r: i64 = scripts::EXTEND
                 .key(&*resources)
@@ -427,7 +550,7 @@ impl Backend for RedisNode {
         let conn = self.conn();
         let config = self.config.clone();
         Box::pin(async move {
-            let mut conn = conn?;
+            let mut conn = conn?.ready(&config).await?;
             let resources = keys(&config, &resources);
             let r: u64 = scripts::RELEASE
                 .key(&*resources)
@@ -443,7 +566,7 @@ impl Backend for RedisNode {
         let conn = self.conn();
         let config = self.config.clone();
         Box::pin(async move {
-            let mut conn = conn?;
+            let mut conn = conn?.ready(&config).await?;
             let key = format!("{}{resource}", config.key_prefix);
             let ms: i64 = redis::cmd("PTTL")
                 .arg(key)

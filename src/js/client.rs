@@ -123,7 +123,70 @@ fn parse_options(o: Option<&Object>) -> Result<std::result::Result<NodeConfig, A
     )) {
         c.key_prefix = p;
     }
+    let seeds = args::prop(o, "cluster")?;
+    if !matches!(seeds.get_type()?, ValueType::Undefined | ValueType::Null) {
+        c.cluster = check!(cluster_seeds(&seeds));
+        (c.host, c.port) = c.cluster[0].clone();
+    }
     Ok(Ok(c))
+}
+
+/// Cluster seed nodes: `{ host?, port }` objects, `"host:port"` strings or redis:// URLs.
+fn cluster_seeds(v: &Unknown) -> std::result::Result<Vec<(String, u16)>, ArgError> {
+    let bad = || {
+        ArgError::type_error("options.cluster must be a non-empty array of { host, port } objects or \"host:port\" strings.")
+    };
+    if !v.is_array().map_err(|_| bad())? {
+        return Err(bad());
+    }
+    let arr = unsafe { v.cast::<Array>() }.map_err(|_| bad())?;
+    let mut out = Vec::new();
+    for i in 0..arr.len().min(1000) {
+        let item = arr.get::<Unknown>(i).ok().flatten().ok_or_else(bad)?;
+        match item.get_type().map_err(|_| bad())? {
+            ValueType::String => {
+                let s = args::opt_string(&item, "options.cluster[]")?.unwrap_or_default();
+                if s.contains("://") {
+                    let n = NodeConfig::from_url(&s)?;
+                    out.push((n.host, n.port));
+                } else {
+                    let (h, p) = s.rsplit_once(':').ok_or_else(bad)?;
+                    let port = p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(bad)?;
+                    out.push((
+                        if h.is_empty() {
+                            "127.0.0.1".to_string()
+                        } else {
+                            h.to_string()
+                        },
+                        port,
+                    ));
+                }
+            }
+            ValueType::Object => {
+                let o = unsafe { item.cast::<Object>() }.map_err(|_| bad())?;
+                let host = args::opt_string(
+                    &args::prop(&o, "host").map_err(|_| bad())?,
+                    "options.cluster[].host",
+                )?;
+                let port = args::opt_number(
+                    &args::prop(&o, "port").map_err(|_| bad())?,
+                    "options.cluster[].port",
+                )?
+                .unwrap_or(6379.0);
+                if port.fract() != 0.0 || !(1.0..=65535.0).contains(&port) {
+                    return Err(ArgError::range(
+                        "options.cluster[].port must be an integer in [1, 65535].",
+                    ));
+                }
+                out.push((host.unwrap_or_else(|| "127.0.0.1".into()), port as u16));
+            }
+            _ => return Err(bad()),
+        }
+    }
+    if out.is_empty() {
+        return Err(bad());
+    }
+    Ok(out)
 }
 
 pub(crate) fn reject(message: String) -> Error {

@@ -86,6 +86,33 @@ impl NativeRedlock {
     pub(crate) fn leases(&self) -> &Arc<Leases> {
         &self.leases
     }
+
+    /// A multi-key lock on a Redis Cluster member must map to one hash slot: refuse it up
+    /// front rather than retrying CROSSSLOT errors until the retry window ends.
+    pub(crate) fn check_slots(&self, resources: &[String]) -> std::result::Result<(), ArgError> {
+        if resources.len() < 2 {
+            return Ok(());
+        }
+        for (i, n) in self.nodes.iter().enumerate() {
+            let c = n.config();
+            if c.cluster.is_empty() {
+                continue;
+            }
+            let keys: Vec<String> = resources
+                .iter()
+                .map(|r| format!("{}{r}", c.key_prefix))
+                .collect();
+            if let Err((a, b, sa, sb)) = crate::slot::same_slot(keys.iter().map(String::as_str)) {
+                return Err(ArgError::range(format!(
+                    "resources must map to one Redis Cluster hash slot (node {i}, {}): \"{}\" is in slot {sa}, \"{}\" in slot {sb}; give them a common {{hash tag}}.",
+                    n.label(),
+                    resources[a],
+                    resources[b]
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 #[napi]

@@ -171,6 +171,7 @@ impl NativeRedlock {
         cancel: Option<&CancelToken>,
     ) -> Result<PromiseRaw<'env, NativeExecution>> {
         let resources = args::resources(&resources, "resources").map_err(|e| throw(env, e))?;
+        self.check_slots(&resources).map_err(|e| throw(env, e))?;
         let ttl = args::duration(&duration).map_err(|e| throw(env, e))?;
         let settings = self.call_settings(env, settings)?;
         let cancel = cancel.map(|c| c.tx.subscribe());

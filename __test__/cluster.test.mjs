@@ -1,0 +1,138 @@
+// A Redis Cluster votes as one node: locks through ioredis Cluster and node-redis createCluster
+// clients (and plain seed lists), and multi-key locks that span hash slots are refused up front.
+import { test, describe, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createRequire } from 'node:module'
+import { startServers, stopAll, freePort, sleep, uniqueResource } from './helpers/redis.mjs'
+
+const require = createRequire(import.meta.url)
+const Redlock = require('../index.js')
+const IORedis = require('ioredis')
+const { createCluster } = require('redis')
+
+/** Three masters, all 16384 slots assigned, state ok. */
+async function startCluster(dir) {
+  const ports = []
+  const children = []
+  for (let i = 0; i < 3; i++) {
+    const port = await freePort()
+    ports.push(port)
+    const child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--cluster-enabled', 'yes',
+        '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '2000', '--dir', dir],
+      { stdio: 'ignore' },
+    )
+    child.unref()
+    children.push(child)
+  }
+  const stop = () => children.forEach((c) => c.kill('SIGKILL'))
+  try {
+    for (const port of ports) {
+      const c = new IORedis({ port, lazyConnect: true, retryStrategy: () => null })
+      c.on('error', () => {})
+      for (let i = 0; i < 50; i++) {
+        try {
+          await c.connect()
+          break
+        } catch {
+          c.disconnect()
+          await sleep(100)
+        }
+      }
+      c.disconnect()
+    }
+    const r = spawnSync(
+      'redis-cli',
+      ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'],
+      { encoding: 'utf8', timeout: 30_000 },
+    )
+    if (r.status !== 0) throw new Error(`redis-cli --cluster create failed: ${r.stdout}${r.stderr}`)
+    for (let i = 0; i < 100; i++) {
+      const states = await Promise.all(
+        ports.map(async (port) => {
+          const c = new IORedis({ port })
+          try {
+            return /cluster_state:ok/.test(await c.call('CLUSTER', 'INFO'))
+          } finally {
+            c.disconnect()
+          }
+        }),
+      )
+      if (states.every(Boolean)) return { ports, stop }
+      await sleep(100)
+    }
+    throw new Error('the cluster did not reach state ok')
+  } catch (e) {
+    stop()
+    throw e
+  }
+}
+
+describe('Redis Cluster members', () => {
+  let dir, cluster, solo, inspect
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'redlock-rs-cluster-'))
+    cluster = await startCluster(dir)
+    solo = await startServers(2)
+    inspect = new IORedis.Cluster([{ host: '127.0.0.1', port: cluster.ports[0] }])
+  })
+  after(async () => {
+    inspect && inspect.disconnect()
+    cluster && cluster.stop()
+    await stopAll()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  test('an ioredis Cluster is one voter beside two single servers', async () => {
+    const io = new IORedis.Cluster([{ host: '127.0.0.1', port: cluster.ports[1] }], { lazyConnect: true })
+    const redlock = new Redlock([io, ...solo.map((s) => `redis://127.0.0.1:${s.port}`)], { retryCount: 0 })
+    assert.equal(redlock.quorum, 2)
+    const resources = ['{order:1}:a', '{order:1}:b', '{order:1}:c']
+    const lock = await redlock.acquire(resources, 5000)
+    for (const r of resources) assert.equal(await inspect.get(r), lock.value)
+    const other = new Redlock([`redis://127.0.0.1:${solo[0].port}`, `redis://127.0.0.1:${solo[1].port}`, io], { retryCount: 0 })
+    await assert.rejects(other.acquire(['{order:1}:b'], 1000), { name: 'ExecutionError' })
+    await lock.release()
+    for (const r of resources) assert.equal(await inspect.exists(r), 0)
+    await other.quit()
+    await redlock.quit()
+  })
+
+  test('keys in different hash slots are refused before any I/O, naming the slots', async () => {
+    const redlock = new Redlock([{ cluster: [`127.0.0.1:${cluster.ports[0]}`] }], { retryCount: 3 })
+    const t = Date.now()
+    await assert.rejects(
+      redlock.acquire(['foo', 'bar'], 1000),
+      (e) => e instanceof RangeError && /hash slot/.test(e.message) && /12182/.test(e.message) && /5061/.test(e.message),
+    )
+    assert.ok(Date.now() - t < 100)
+    assert.equal(await inspect.exists('foo'), 0)
+    await redlock.quit()
+  })
+
+  test('single-resource locks spread over the cluster; the original API works too', async () => {
+    const redlock = new Redlock([{ cluster: [{ host: '127.0.0.1', port: cluster.ports[2] }] }], { retryCount: 0 })
+    const names = Array.from({ length: 20 }, () => uniqueResource('spread'))
+    for (const n of names) assert.equal(await redlock.acquireLock(n, 5000), true)
+    for (const n of names) assert.equal(await inspect.get(n), redlock.id)
+    for (const n of names) await redlock.releaseLock(n, redlock.id)
+    for (const n of names) assert.equal(await inspect.exists(n), 0)
+    await redlock.quit()
+  })
+
+  test('a node-redis createCluster client is accepted once connected', async () => {
+    const nr = createCluster({ rootNodes: [{ url: `redis://127.0.0.1:${cluster.ports[0]}` }] })
+    assert.throws(() => new Redlock([nr]), /not connected yet/)
+    await nr.connect()
+    const redlock = new Redlock([nr], { retryCount: 0 })
+    const lock = await redlock.acquire([uniqueResource('nr-cluster')], 3000)
+    assert.equal(await inspect.get(lock.resources[0]), lock.value)
+    await lock.release()
+    await redlock.quit()
+  })
+})
