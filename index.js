@@ -459,6 +459,11 @@ class Redlock extends EventEmitter {
     })
   }
 
+  /** node-redlock v4 names the retry count, not the attempts made, in its message. */
+  #retryCount(settings) {
+    return settings && settings.retryCount !== undefined ? settings.retryCount : this.settings.retryCount
+  }
+
   #fail(v4, message, x, attempts) {
     const details = { reason: x.reason, detail: x.detail }
     return v4 ? new LockError(message, x.attemptCount, details) : new ExecutionError(message, attempts, details)
@@ -490,7 +495,9 @@ class Redlock extends EventEmitter {
         if (signal) e.cause = signal.reason
         throw e
       }
-      const message = v4 ? `Exceeded ${x.attemptCount} attempts to lock the resource "${resources}".` : QUORUM_MESSAGE
+      const message = v4
+        ? `Exceeded ${this.#retryCount(settings)} attempts to lock the resource "${resources}".`
+        : QUORUM_MESSAGE
       throw this.#fail(v4, message, x, attempts)
     }
     const lock = new Lock(this, [...resources], x.value, attempts, x.expiration)
@@ -523,7 +530,9 @@ class Redlock extends EventEmitter {
           : EXPIRED_EXTEND_MESSAGE
         throw this.#fail(v4, message, x, [])
       }
-      const message = v4 ? `Exceeded ${x.attemptCount} attempts to lock the resource "${lock.resources}".` : QUORUM_MESSAGE
+      const message = v4
+        ? `Exceeded ${this.#retryCount(settings)} attempts to lock the resource "${lock.resources}".`
+        : QUORUM_MESSAGE
       throw this.#fail(v4, message, x, attempts)
     }
     if (v4) {
