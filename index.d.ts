@@ -1,15 +1,50 @@
 // Public types of redlock-rs (hand-written; the generated native types are in binding.d.ts and
-// are an implementation detail). CommonJS: `module.exports = Redlock`, plus `.default`,
-// `.Redlock`, `.IoredisClient` and `.RedisJsClient`.
+// are an implementation detail).
+//
+// One declaration file serves code written for node-redlock v5 (`import Redlock from 'redlock'`,
+// named `Lock` / `ExecutionError` / `ResourceLockedError`, `Settings`, …), code written for
+// node-redlock v4 against DefinitelyTyped's `@types/redlock` (`import Redlock = require(…)`,
+// `Redlock.Lock` as a type, `err instanceof Redlock.LockError`, callbacks) and the original
+// redlock-rs API (`IoredisClient`, `RedisJsClient`, `acquireLock` / `releaseLock`).
+//
+// Shape: `export = Redlock`, where `Redlock` is a class merged with a namespace. The namespace's
+// classes are also static properties of the class (`Redlock.Lock`, `Redlock.LockError`, …),
+// exactly as at run time (`module.exports = Redlock`, plus `.default`, `.Redlock`, `.Lock`,
+// `.LockError`, `.ResourceLockedError`, `.ExecutionError`, `.IoredisClient`, `.RedisJsClient`).
+// `static default` makes `import Redlock from 'redlock-rs'` work with esModuleInterop or
+// allowSyntheticDefaultImports, under `module: nodenext` and under `moduleResolution: bundler`.
+// The one setup it cannot serve: v5-style `import Redlock from …` used as a *type* with neither
+// esModuleInterop nor allowSyntheticDefaultImports (write `import Redlock = require(…)` there).
+
+/// <reference types="node" />
+import { EventEmitter } from 'events'
 
 /**
- * The Redlock distributed lock over N independent Redis servers, with its engine in Rust.
+ * The Redlock distributed lock over N independent Redis servers, with its engine in Rust. A
+ * drop-in replacement for the `redlock` npm package, v5 and v4, and the original redlock-rs API.
  *
  * A lock is acquired when a quorum (`floor(N / 2) + 1`) of the servers granted it and some
  * validity is left: `validity = ttl − elapsed − (round(ttl × driftFactor) + 2)` ms. Failed
  * attempts are rolled back on every server before the next retry.
  *
- * @example
+ * Events: `'error'` (every per-server failure, including {@link Redlock.ResourceLockedError}
+ * "held by another owner" votes; a no-op listener is installed, so it never crashes the process)
+ * and `'clientError'` (server errors and timeouts only, as node-redlock v4). They are emitted
+ * when an operation has finished, not while it runs.
+ *
+ * @example node-redlock v5 style
+ * ```ts
+ * import Redlock from 'redlock-rs'
+ * import Client from 'ioredis'
+ *
+ * const redlock = new Redlock([new Client({ host: 'a' }), new Client({ host: 'b' }), new Client({ host: 'c' })])
+ * await redlock.using(['orders:42'], 5000, async (signal) => {
+ *   // ... critical section ...
+ *   if (signal.aborted) throw signal.error
+ * })
+ * ```
+ *
+ * @example the original redlock-rs API
  * ```ts
  * import Redlock, { IoredisClient } from 'redlock-rs'
  *
@@ -28,39 +63,75 @@
  * await redlock.quit()
  * ```
  */
-declare class Redlock {
+declare class Redlock extends EventEmitter {
   /**
    * @param clients - One client per independent Redis server (at least one; an odd number such
-   * as 3 or 5 is usual). The same client object given twice counts once. Two clients that point
-   * at the same host, port and database are rejected with a `RangeError`: they would be one
-   * failure domain voting twice.
-   * @param settings - Overrides of the {@link Redlock.Settings | default settings}.
-   * @throws `TypeError` (code `ERR_INVALID_ARG_TYPE`) when `clients` is empty or holds
-   * something other than an {@link Redlock.IoredisClient} or {@link Redlock.RedisJsClient}, or a
-   * setting is not a number; `RangeError` (code `ERR_OUT_OF_RANGE`) when a setting is out of
-   * range or two clients point at the same server.
+   * as 3 or 5 is usual), as an array or any other iterable. Each may be an
+   * {@link Redlock.IoredisClient}, a {@link Redlock.RedisJsClient}, an `ioredis` `Redis`
+   * or `Cluster` instance, a node-redis v4 or v3 client (or a connected node-redis cluster), a
+   * `redis://` / `rediss://` URL or an options object (see {@link Redlock.Client}). For
+   * `ioredis` / node-redis clients the connection settings are read and redlock-rs opens its
+   * own connection with them; a Redis Cluster counts as one voter. The same object given twice
+   * counts once. Two clients that point at the same host, port and database are rejected with a
+   * `RangeError`: they would be one failure domain voting twice.
+   * @param settings - Overrides of the {@link Redlock.Settings | default settings} (v5), or v4
+   * {@link Redlock.Options} (which may carry v4's custom scripts).
+   * @param scripts - node-redlock v5's custom Lua scripts (see {@link Redlock.Scripts}).
+   * @throws `TypeError` (code `ERR_INVALID_ARG_TYPE`) when `clients` is empty ("Redlock must be
+   * instantiated with at least one redis client.") or holds something that is not a client, a
+   * URL or an options object, for ioredis Sentinel and unix-socket clients (not supported yet)
+   * and node-redis clusters that are not connected yet, when a setting is not a number, or when
+   * a script is neither a string nor a function returning one; `RangeError` (code
+   * `ERR_OUT_OF_RANGE`) when a setting is out of range or two clients point at the same
+   * server.
    */
-  constructor(clients: ReadonlyArray<Redlock.Client>, settings?: Redlock.Settings)
+  constructor(clients: Iterable<Redlock.Client> & object, settings?: Redlock.Options | null, scripts?: Redlock.Scripts | null)
 
-  /** The `Redlock` class itself (`require('redlock-rs').default`), for tools that read `.default` on ES-module-style default imports. */
+  /**
+   * The `Redlock` class itself (`require('redlock-rs').default`): what `import Redlock from
+   * 'redlock-rs'` binds when the importer is compiled without `esModuleInterop`.
+   */
   static readonly default: typeof Redlock
   /** The `Redlock` class itself, for `const { Redlock } = require('redlock-rs')`. */
   static readonly Redlock: typeof Redlock
 
   /** The resolved settings: defaults merged with the constructor's overrides. Frozen. */
-  readonly settings: Redlock.ResolvedSettings
+  readonly settings: Redlock.Settings
   /**
-   * The clients this Redlock votes over, in the order given, with duplicates of the same object
-   * removed: a read-only `Set` (as in node-redlock v5; `add`, `delete` and `clear` throw).
+   * node-redlock v5's `redlock.scripts`: each script's text and SHA-1 — your custom script, or
+   * node-redlock's default text where none was given (redlock-rs then runs its own equivalent
+   * script). Frozen; not enumerable.
+   */
+  readonly scripts: {
+    readonly acquireScript: { readonly value: string; readonly hash: string }
+    readonly extendScript: { readonly value: string; readonly hash: string }
+    readonly releaseScript: { readonly value: string; readonly hash: string }
+  }
+  /**
+   * The clients this Redlock votes over — the objects given to the constructor, in order, with
+   * duplicates of the same object removed — as a read-only `Set` (node-redlock v5 exposes a
+   * `Set`; here `add`, `delete` and `clear` throw a `TypeError`).
    */
   readonly clients: ReadonlySet<Redlock.Client>
   /**
    * 32 lowercase hex characters (128 bits from the OS CSPRNG), made at construction: the
    * default lock id of {@link Redlock.acquireLock} and the value stored under the resource key.
+   * (Locks of the v4/v5 API get a fresh random value each.)
    */
   readonly id: string
-  /** The number of servers that must grant a lock: `floor(clients.length / 2) + 1`. */
+  /** The number of servers that must grant a lock: `floor(clients.size / 2) + 1`. */
   readonly quorum: number
+
+  /** node-redlock v4 field: `settings.driftFactor`. Read-only. */
+  readonly driftFactor: number
+  /** node-redlock v4 field: `settings.retryCount`. Read-only. */
+  readonly retryCount: number
+  /** node-redlock v4 field: `settings.retryDelay`. Read-only. */
+  readonly retryDelay: number
+  /** node-redlock v4 field: `settings.retryJitter`. Read-only. */
+  readonly retryJitter: number
+  /** node-redlock v4 field: the clients, as given (duplicates removed). A frozen array. */
+  readonly servers: ReadonlyArray<Redlock.Client>
 
   /**
    * The per-server timeout (ms) used for a lock of this TTL: `settings.nodeTimeout` when set,
@@ -69,6 +140,263 @@ declare class Redlock {
    * @throws `TypeError` / `RangeError` "Duration must be an integer value in milliseconds."
    */
   nodeTimeoutFor(ttl: number): number
+
+  // ---------------------------------------------------------------------------------------
+  // node-redlock v5 API (listed first: these overloads win where v4 and v5 overlap)
+
+  /**
+   * node-redlock v5: acquires a lock on `resources` (all of them, atomically on each server) for
+   * `duration` ms, retrying per `retryCount` with `retryDelay ± retryJitter` between attempts.
+   * Every failed attempt is rolled back on every server before the next one. The returned lock
+   * is never already expired: a quorum reached after the validity ran out counts as a failure.
+   *
+   * @param resources - The Redis keys to lock: a non-empty array of non-empty strings
+   * (duplicates are removed).
+   * @param duration - Time to live in milliseconds (a positive safe integer).
+   * @param settings - Per-call overrides of the settings, and an optional `signal` to cancel.
+   * @returns The {@link Redlock.Lock}. Rejects with an {@link Redlock.ExecutionError}
+   * ("The operation was unable to achieve a quorum during its retry window.", with `reason`
+   * `'held'`, `'unavailable'` or `'expired'`; "The operation was aborted." with `reason`
+   * `'cancelled'` when `signal` aborted), or with a `TypeError` / `RangeError` for bad
+   * arguments ("Duration must be an integer value in milliseconds." for a bad duration; a
+   * `RangeError` naming the slots when the resources of a lock on a Redis Cluster member map to
+   * different hash slots).
+   */
+  acquire(resources: string[], duration: number, settings?: Redlock.AcquireSettings): Promise<Redlock.Lock>
+
+  /**
+   * Acquires with a single attempt (no retries): the {@link Redlock.Lock}, or `null` when the
+   * resource is held by another owner. (redlock-rs addition.)
+   * @param resources - The Redis keys to lock (a non-empty array of strings).
+   * @param duration - Time to live in milliseconds (a positive safe integer).
+   * @param settings - Per-call overrides; `retryCount` is forced to 0.
+   * @returns Rejects with an {@link Redlock.ExecutionError} when no verdict was possible
+   * (servers unavailable, validity ran out, cancelled).
+   */
+  tryAcquire(resources: string[], duration: number, settings?: Redlock.AcquireSettings): Promise<Redlock.Lock | null>
+
+  /**
+   * Whether a quorum of the servers holds `resource` right now, by any owner (one read of its
+   * TTL on every server; servers that fail or time out count as not holding it). A snapshot
+   * only: the answer can be stale by the time it arrives, so never use it instead of acquiring.
+   * (redlock-rs addition.)
+   * @param resource - The Redis key (a non-empty string).
+   * @returns Rejects with an `Error` naming the servers when fewer than a quorum answered.
+   */
+  isLocked(resource: string): Promise<boolean>
+
+  /**
+   * How many milliseconds remain until fewer than a quorum of the servers hold `resource` (by
+   * any owner); `0` when no quorum holds it. A snapshot, like {@link Redlock.isLocked}.
+   * (redlock-rs addition.)
+   * @param resource - The Redis key (a non-empty string).
+   * @returns Rejects with an `Error` naming the servers when fewer than a quorum answered.
+   */
+  remainingTtl(resource: string): Promise<number>
+
+  /**
+   * node-redlock v5: releases `lock` on every server where it still holds its value
+   * (compare-and-delete) and sets `lock.expiration` to 0 at once. Resolves as soon as a quorum
+   * confirmed, including when the lock has expired or was already released.
+   * @param lock - A lock from this Redlock.
+   * @param settings - Per-call overrides (`retryCount`, `retryDelay`, `nodeTimeout`, …).
+   * @returns The {@link Redlock.ExecutionResult}. Rejects with an
+   * {@link Redlock.ExecutionError} (reason `'unavailable'`) only when a quorum of the servers
+   * stayed unreachable through the retries; the lock then expires on its own.
+   */
+  release(lock: Redlock.Lock, settings?: Redlock.SettingsOverrides): Promise<Redlock.ExecutionResult>
+
+  /**
+   * Extends a valid lock to `duration` ms from now.
+   *
+   * node-redlock v5 semantics for locks made by the v5 API: resolves a **new** {@link Redlock.Lock}
+   * and sets the old one's `expiration` to 0. Locks made by the v4 API (`lock`,
+   * `lockWithOptions`, `acquire` with a string resource or a callback) are updated in place and
+   * returned (v4 semantics), and reject with {@link Redlock.LockError}.
+   *
+   * @param lock - The lock to extend.
+   * @param duration - The new time to live in milliseconds, from now (a positive safe integer).
+   * @param settings - Per-call overrides.
+   * @returns Rejects with {@link Redlock.ExecutionError} "Cannot extend an already-expired lock."
+   * (reason `'expired'`, no attempts made) when the lock is expired, released or superseded, or
+   * "The operation was unable to achieve a quorum during its retry window." otherwise.
+   */
+  extend(lock: Redlock.Lock, duration: number, settings?: Redlock.SettingsOverrides): Promise<Redlock.Lock>
+
+  /**
+   * node-redlock v5: runs `routine` while holding a lock on `resources`, extending the lock
+   * automatically, and releases it afterwards; resolves what `routine` resolved.
+   *
+   * The lock is extended by native timers `automaticExtensionThreshold` ms before it expires,
+   * independently of the JavaScript event loop, so a routine that blocks the loop keeps its lock.
+   * If an extension fails, or a `maxHoldTime` / `maxExtensions` cap is reached and the lock
+   * expires, `signal` is aborted and `signal.error` tells why (an {@link Redlock.ExecutionError},
+   * reason `'expired'`). Reading `signal.aborted` checks the lock synchronously. The routine is
+   * not interrupted: check `signal.aborted` before every step that needs exclusivity.
+   *
+   * A routine's own error is always the one rethrown; a release error that follows it is
+   * emitted as an `'error'` event instead.
+   *
+   * @param resources - The Redis keys to lock (a non-empty array of strings).
+   * @param duration - Time to live in milliseconds, also the length of each extension; at least
+   * `automaticExtensionThreshold + 100`.
+   * @param settings - Per-call overrides, `signal` (cancels the acquisition only), and the
+   * optional `maxHoldTime` / `maxExtensions` caps.
+   * @param routine - The critical section. It receives the lock's abort signal.
+   * @returns Rejects with "A lock `duration` must be at least 100ms greater than the
+   * `automaticExtensionThreshold` setting." for a too-short duration, with the acquisition's
+   * {@link Redlock.ExecutionError}, with the routine's error, or with the release's error.
+   */
+  using<T>(
+    resources: string[],
+    duration: number,
+    settings: Redlock.UsingSettings,
+    routine: (signal: Redlock.RedlockAbortSignal) => Promise<T>,
+  ): Promise<T>
+  /**
+   * node-redlock v5: `using(resources, duration, routine)` with the instance's settings. See
+   * the four-argument overload.
+   * @param resources - The Redis keys to lock (a non-empty array of strings).
+   * @param duration - Time to live in milliseconds, also the length of each extension.
+   * @param routine - The critical section. It receives the lock's abort signal.
+   */
+  using<T>(resources: string[], duration: number, routine: (signal: Redlock.RedlockAbortSignal) => Promise<T>): Promise<T>
+
+  /**
+   * Closes redlock-rs's own connections, then calls `quit()` on the `ioredis` / node-redis
+   * client objects that were given (as node-redlock does). Locks are not released. With a
+   * node-style callback (v4), it is called once done.
+   */
+  quit(callback?: Redlock.Callback<void>): Promise<void>
+
+  // ---------------------------------------------------------------------------------------
+  // node-redlock v4 API
+
+  /**
+   * node-redlock v4 (alias of {@link Redlock.lock}): locks `resource` for `ttl` ms. Used when
+   * `resource` is a string or a callback is given; `acquire(array, ttl)` without a callback
+   * takes the v5 path (same lock, but {@link Redlock.ExecutionError} on failure and a new
+   * Lock from `extend`).
+   * @param resource - One resource or an array of resources.
+   * @param ttl - Time to live in milliseconds (a positive safe integer).
+   * @param callback - Optional node-style callback `(err, lock)`.
+   * @returns Rejects with {@link Redlock.LockError} (`attempts`: attempts made) when the lock
+   * could not be acquired.
+   */
+  acquire(resource: string | string[], ttl: number, callback?: Redlock.Callback<Redlock.Lock>): Promise<Redlock.Lock>
+
+  /**
+   * node-redlock v4: locks `resource` for `ttl` ms, retrying per the instance's settings.
+   * @param resource - One resource or an array of resources (non-empty strings).
+   * @param ttl - Time to live in milliseconds (a positive safe integer).
+   * @param callback - Optional node-style callback `(err, lock)`.
+   * @returns The lock (extended in place by `extend`). Rejects with {@link Redlock.LockError}
+   * `Exceeded N attempts to lock the resource "…".` (`attempts`: attempts made, plus `reason`
+   * and `detail`).
+   */
+  lock(resource: string | string[], ttl: number, callback?: Redlock.Callback<Redlock.Lock>): Promise<Redlock.Lock>
+
+  /**
+   * node-redlock v4.2: {@link Redlock.lock} with per-call settings. Unlike v4, a per-call
+   * `retryCount: 0` is honoured (v4 read it with `||` and fell back to the instance's value),
+   * and every setting may be overridden, not only `retryCount` and `retryDelay`.
+   * @param resource - One resource or an array of resources.
+   * @param ttl - Time to live in milliseconds (a positive safe integer).
+   * @param options - Per-call overrides.
+   * @param callback - Optional node-style callback `(err, lock)`.
+   */
+  lockWithOptions(
+    resource: string | string[],
+    ttl: number,
+    options: Redlock.SettingsOverrides,
+    callback?: Redlock.Callback<Redlock.Lock>,
+  ): Promise<Redlock.Lock>
+
+  /**
+   * node-redlock v4.2 alias of {@link Redlock.lockWithOptions}.
+   * @param resource - One resource or an array of resources.
+   * @param ttl - Time to live in milliseconds (a positive safe integer).
+   * @param options - Per-call overrides.
+   * @param callback - Optional node-style callback `(err, lock)`.
+   */
+  acquireWithOptions(
+    resource: string | string[],
+    ttl: number,
+    options: Redlock.SettingsOverrides,
+    callback?: Redlock.Callback<Redlock.Lock>,
+  ): Promise<Redlock.Lock>
+
+  /**
+   * node-redlock v4: releases `lock` (compare-and-delete on every server) and sets
+   * `lock.expiration` to 0 at once. Resolves `undefined`; promptly also when the lock is gone.
+   * @param lock - The lock to release.
+   * @param callback - Optional node-style callback `(err)`.
+   * @returns Rejects with {@link Redlock.LockError} `Unable to fully release the lock on
+   * resource "…".` when a quorum of the servers stayed unreachable.
+   */
+  unlock(lock: Redlock.Lock, callback?: Redlock.Callback<void>): Promise<void>
+
+  /**
+   * node-redlock v4: `release(lock, callback)` is {@link Redlock.unlock} (resolves `undefined`,
+   * rejects with {@link Redlock.LockError}).
+   * @param lock - The lock to release.
+   * @param callback - Node-style callback `(err)`.
+   */
+  release(lock: Redlock.Lock, callback: Redlock.Callback<void>): Promise<void>
+
+  /**
+   * node-redlock v4: extends `lock` to `ttl` ms from now and calls `callback(err, lock)`. See
+   * the v5 overload for which locks are updated in place.
+   * @param lock - The lock to extend.
+   * @param ttl - The new time to live in milliseconds, from now.
+   * @param callback - Node-style callback `(err, lock)`.
+   */
+  extend(lock: Redlock.Lock, ttl: number, callback: Redlock.Callback<Redlock.Lock>): Promise<Redlock.Lock>
+
+  /**
+   * node-redlock v4: locks `resource` and returns a Bluebird disposer for `Promise.using`, which
+   * unlocks the lock when the `using` block ends. Needs the `bluebird` package to be installed
+   * (it is not a dependency of redlock-rs).
+   * @param resource - One resource or an array of resources.
+   * @param ttl - Time to live in milliseconds (a positive safe integer).
+   * @param unlockErrorHandler - Called with the error if the final unlock fails (otherwise such
+   * errors are ignored).
+   * @throws `Error` synchronously when `bluebird` cannot be loaded.
+   */
+  disposer(resource: string | string[], ttl: number, unlockErrorHandler?: (error: any) => void): Redlock.Disposer<Redlock.Lock>
+
+  // ---------------------------------------------------------------------------------------
+  // Events
+
+  /**
+   * `'error'`: every per-server failure of an operation — a {@link Redlock.ResourceLockedError}
+   * when a server voted "held by another owner" (or "nothing to release"), an `Error` naming the
+   * server (`node <i> (<host:port>) …`) when it failed or timed out — and a release error that
+   * followed a failed `using()` routine. Emitted after the operation; a no-op listener is always
+   * installed, so an unhandled `'error'` event never crashes the process.
+   */
+  on(event: 'error', listener: (error: Error) => void): this
+  /**
+   * `'clientError'` (node-redlock v4): a server failed or timed out during an operation (not
+   * emitted for "held" votes). Emitted after the operation.
+   */
+  on(event: 'clientError', listener: (error: Error) => void): this
+  on(event: string | symbol, listener: (...args: any[]) => void): this
+  /** See {@link Redlock.on}. */
+  once(event: 'error' | 'clientError', listener: (error: Error) => void): this
+  once(event: string | symbol, listener: (...args: any[]) => void): this
+  /** See {@link Redlock.on}. */
+  addListener(event: 'error' | 'clientError', listener: (error: Error) => void): this
+  addListener(event: string | symbol, listener: (...args: any[]) => void): this
+  /** See {@link Redlock.on}. */
+  off(event: 'error' | 'clientError', listener: (error: Error) => void): this
+  off(event: string | symbol, listener: (...args: any[]) => void): this
+  /** See {@link Redlock.on}. */
+  removeListener(event: 'error' | 'clientError', listener: (error: Error) => void): this
+  removeListener(event: string | symbol, listener: (...args: any[]) => void): this
+
+  // ---------------------------------------------------------------------------------------
+  // The original redlock-rs API
 
   /**
    * Tries to lock `resource` for `ttl` ms on a quorum of the servers, retrying per
@@ -103,12 +431,6 @@ declare class Redlock {
    * @throws `TypeError` / `RangeError` synchronously on bad arguments.
    */
   releaseLock(resource: string, lockId: string): Promise<void>
-
-  /**
-   * Closes the connections of this Redlock's clients (the client objects are closed too; they
-   * cannot be used afterwards). Locks are not released.
-   */
-  quit(): Promise<void>
 
   private readonly __redlockRsRedlock: unknown
 }
@@ -259,102 +581,497 @@ declare class RedisJsClient {
 declare namespace Redlock {
   export { IoredisClient, RedisJsClient }
 
-  /** Anything a {@link Redlock} can vote over: one client per independent Redis server. */
-  export type Client = IoredisClient | RedisJsClient
+  // ---------------------------------------------------------------------------------------
+  // Locks and errors (also static properties: `Redlock.Lock`, `Redlock.LockError`, …)
 
-  /** Overrides of the Redlock defaults; every field is optional. Unknown keys are ignored. */
+  /**
+   * A lock held on a quorum of the servers: node-redlock v5's `Lock`, with the members of v4's
+   * too (`resource`, `unlock`, callbacks). Made by {@link Redlock.acquire}, {@link Redlock.lock}
+   * and friends; the public constructor exists for node-redlock compatibility.
+   */
+  export class Lock {
+    /**
+     * node-redlock v5's constructor (v4's `(redlock, resource, value, expiration, attempts)`
+     * order is not supported).
+     * @param redlock - The Redlock the lock belongs to.
+     * @param resources - The locked keys.
+     * @param value - The random value stored under the keys.
+     * @param attempts - The execution statistics of the attempts.
+     * @param expiration - `Date.now()`-based time at which the lock's validity ends.
+     */
+    constructor(
+      redlock: Redlock,
+      resources: string[],
+      value: string,
+      attempts: ReadonlyArray<Promise<ExecutionStats>>,
+      expiration: number,
+    )
+    /** The Redlock the lock belongs to. */
+    readonly redlock: Redlock
+    /** The locked keys (duplicates removed). */
+    readonly resources: string[]
+    /** The random value stored under the keys (32 hex characters): the lock's identity. */
+    readonly value: string
+    /**
+     * Per-attempt statistics of the acquisition (or of the latest extension for locks of the
+     * v4 API). With `retryCount: -1` only the last attempt is kept.
+     */
+    readonly attempts: ReadonlyArray<Promise<ExecutionStats>>
+    /**
+     * `Date.now()`-based time (ms) at which the lock's validity ends — already reduced by the
+     * elapsed time and the clock drift allowance. `0` once released, or (v5 API) once
+     * superseded by an extension.
+     */
+    expiration: number
+    /**
+     * node-redlock v4 name of {@link Lock.resources}. Always an array at run time (as in
+     * node-redlock 4.2.0); typed `string | string[]` for code written against `@types/redlock`.
+     */
+    readonly resource: string | string[]
+    /** node-redlock v5: {@link Redlock.release | redlock.release(this)}. */
+    release(): Promise<ExecutionResult>
+    /**
+     * {@link Redlock.extend | redlock.extend(this, duration)}: a new Lock for locks of the v5
+     * API, this same Lock updated for locks of the v4 API.
+     * @param duration - The new time to live in milliseconds, from now.
+     * @param callback - Optional node-style callback `(err, lock)` (v4).
+     */
+    extend(duration: number, callback?: Callback<Lock>): Promise<Lock>
+    /**
+     * node-redlock v4: {@link Redlock.unlock | redlock.unlock(this)}; resolves `undefined`.
+     * @param callback - Optional node-style callback `(err)`.
+     */
+    unlock(callback?: Callback<void>): Promise<void>
+  }
+
+  /** Why an operation failed (redlock-rs addition to the error classes). */
+  export type FailureReason =
+    /** The resource is held by another owner (no quorum was possible without it). */
+    | 'held'
+    /** Servers were unreachable, erroring or timing out, so no verdict could be reached. */
+    | 'unavailable'
+    /**
+     * The lock's validity ran out (a quorum came too late for the TTL), or the lock to extend
+     * had expired, or a `using()` lock was lost.
+     */
+    | 'expired'
+    /** The `signal` given to `acquire` aborted. */
+    | 'cancelled'
+
+  /** The `reason` / `detail` pair carried by {@link ExecutionError} and {@link LockError}. */
+  export interface FailureDetails {
+    /** Why the operation failed. */
+    reason?: FailureReason
+    /** A human-readable explanation naming the failing servers by index and `host:port`. */
+    detail?: string
+  }
+
+  /**
+   * node-redlock v5: an operation failed within its retry window. Messages are node-redlock's:
+   * "The operation was unable to achieve a quorum during its retry window." or "Cannot extend
+   * an already-expired lock."; redlock-rs adds "The operation was aborted." (cancelled).
+   */
+  export class ExecutionError extends Error {
+    /**
+     * @param message - The error message.
+     * @param attempts - Per-attempt statistics.
+     * @param details - `reason` and `detail` (redlock-rs).
+     */
+    constructor(message: string, attempts: ReadonlyArray<Promise<ExecutionStats>>, details?: FailureDetails)
+    readonly name: 'ExecutionError'
+    /**
+     * Per-attempt statistics (empty when no attempt was made). Not enumerable, so
+     * `util.inspect(error)` and loggers never dump the client objects it references. With
+     * `retryCount: -1` only the last attempt is kept.
+     */
+    readonly attempts: ReadonlyArray<Promise<ExecutionStats>>
+    /** Why the operation failed (redlock-rs). */
+    readonly reason?: FailureReason
+    /** Why, naming the failing servers by index and `host:port` (redlock-rs). */
+    readonly detail?: string
+    /** For a cancelled `acquire`: the signal's `reason`. */
+    cause?: unknown
+  }
+
+  /**
+   * node-redlock v5: one server's "no" vote — the resource is held by another owner (for a
+   * release: nothing of this lock was left to delete). Found in
+   * {@link ExecutionStats.votesAgainst} and emitted as an `'error'` event; never thrown.
+   */
+  export class ResourceLockedError extends Error {
+    /** @param message - "The operation was applied to: 0 of the N requested resources." */
+    constructor(message: string)
+    readonly name: 'ResourceLockedError'
+  }
+
+  /**
+   * node-redlock v4: the error of the v4 entry points (`lock`, `lockWithOptions`, `unlock`,
+   * `release(lock, callback)`, `acquire` with a string or a callback) and of extending locks
+   * they made. Messages are v4's: `Exceeded N attempts to lock the resource "…".`,
+   * `Cannot extend lock on resource "…" because the lock has already expired.`,
+   * `Unable to fully release the lock on resource "…".`
+   */
+  export class LockError extends Error {
+    /**
+     * @param message - The error message.
+     * @param attempts - The number of attempts made.
+     * @param details - `reason` and `detail` (redlock-rs).
+     */
+    constructor(message?: string, attempts?: number, details?: FailureDetails)
+    readonly name: 'LockError'
+    /** The number of attempts made (0 when none was, e.g. extending an expired lock). */
+    attempts: number
+    /** Why the operation failed (redlock-rs). */
+    reason?: FailureReason
+    /** Why, naming the failing servers by index and `host:port` (redlock-rs). */
+    detail?: string
+    /** For a cancelled acquisition: the signal's `reason`. */
+    cause?: unknown
+  }
+
+  /**
+   * node-redlock v5: the votes of one attempt, keyed by the caller's client objects (the
+   * entries given to the constructor: client objects, URL strings or option objects). Taken
+   * when the verdict was certain, so servers that had not answered yet are in neither
+   * `votesFor` nor `votesAgainst`.
+   */
+  export interface ExecutionStats {
+    /** The number of clients. */
+    readonly membershipSize: number
+    /** The quorum: `floor(membershipSize / 2) + 1`. */
+    readonly quorumSize: number
+    /** Clients whose server applied the operation. */
+    readonly votesFor: Set<Client>
+    /**
+     * Clients whose server refused (a {@link ResourceLockedError}) or failed (an `Error`
+     * naming the server by index and `host:port`; timeouts included).
+     */
+    readonly votesAgainst: Map<Client, Error>
+  }
+
+  /** node-redlock v5: what {@link Redlock.release} resolves. */
+  export interface ExecutionResult {
+    /** Per-attempt statistics. */
+    readonly attempts: ReadonlyArray<Promise<ExecutionStats>>
+    /** `Date.now()` when the operation started. */
+    readonly start: number
+  }
+
+  /**
+   * node-redlock v5's per-client result type. Kept for compile compatibility; redlock-rs never
+   * produces it (see {@link ExecutionStats}).
+   */
+  export type ClientExecutionResult =
+    | { client: Client; vote: 'for'; value: number }
+    | { client: Client; vote: 'against'; error: Error }
+
+  /**
+   * The signal a {@link Redlock.using} routine receives: aborted when the lock is lost, with
+   * `error` (also `reason`) saying why. `aborted` is checked synchronously against the lock's
+   * native state.
+   */
+  export type RedlockAbortSignal = AbortSignal & { error?: Error }
+
+  /**
+   * A node-style callback of the v4 API: called `(null, value)` on success and `(error)` on
+   * failure. `value` is typed `T` (as Node's own callback types do), so callbacks written either
+   * as `(err, lock: Lock) => …` or as `(err, lock?: Lock) => …` compile.
+   */
+  export type Callback<T> = (err: any, value: T) => void
+
+  /**
+   * A Bluebird disposer (`Bluebird.Disposer<R>` from `bluebird`) for `Promise.using`, as made by
+   * {@link Redlock.disposer}.
+   */
+  export interface Disposer<R> {
+    /** Phantom member carrying `R`; absent at run time. */
+    readonly __redlockRsDisposerOf?: (resource: R) => void
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Clients
+
+  /**
+   * An `ioredis` `Redis` or `Cluster` instance, described structurally (the `ioredis` types are
+   * not needed). Its connection settings (`host`, `port`, `username`, `password`, `db`, `tls`
+   * with `ca`, `cert`, `key`, `rejectUnauthorized`, `connectTimeout`, `keyPrefix`; for a
+   * `Cluster`, its startup nodes and `redisOptions`) are read and redlock-rs opens its own
+   * connection with them. A Cluster is one voter; a multi-resource lock on it must map to one
+   * hash slot (use a `{hash tag}`). Sentinel configurations and unix-socket (`path`) clients are
+   * not supported yet (the constructor throws a `TypeError`).
+   */
+  export interface IoredisLike {
+    /** ioredis' `RedisOptions`. */
+    readonly options: object
+    /** ioredis' connection status. */
+    readonly status: string
+    /** ioredis' `evalsha` command. */
+    evalsha(...args: any[]): unknown
+    /** ioredis' `quit`, called by {@link Redlock.quit}. */
+    quit(...args: any[]): unknown
+  }
+
+  /**
+   * A node-redis v4 client (`createClient()`), described structurally (the `redis` types are
+   * not needed). Its `url`, `username`, `password`, `database` and `socket` (`host`, `port`,
+   * `tls` with `ca`, `cert`, `key`, `rejectUnauthorized`, `connectTimeout`) are read and
+   * redlock-rs opens its own connection with them; it need not be connected. A node-redis
+   * cluster (`createCluster()`) is accepted once connected (its masters serve as seeds; its
+   * credentials and TLS options cannot be read — pass a {@link ClientOptions} with `cluster`
+   * instead when it needs them). Unix sockets (`socket.path`) are not supported yet.
+   */
+  export interface NodeRedisLike {
+    /** node-redis' `RedisClientOptions`. */
+    readonly options?: object | undefined
+    /** node-redis' `isOpen`. */
+    readonly isOpen: boolean
+    /** node-redis' `sendCommand`. */
+    sendCommand(...args: any[]): unknown
+  }
+
+  /**
+   * A node-redis v3 client (`require('redis').createClient(…)`, the client of node-redlock v4's
+   * README), described structurally (compatible with `@types/redis` v2's `RedisClient`). Its
+   * `host`, `port`, `password`, `db` and `tls` are read and redlock-rs opens its own connection
+   * with them. Unix-socket (`path`) clients are not supported yet.
+   */
+  export interface NodeRedisV3Like {
+    /** node-redis v3's `connected`. */
+    readonly connected: boolean
+    /** node-redis v3's `send_command`. */
+    send_command(...args: any[]): unknown
+    /** node-redis v3's `options` (always present at run time). */
+    readonly options?: object | undefined
+  }
+
+  /**
+   * Connection options given directly in the `clients` of `new Redlock(…)`: ioredis-style
+   * {@link IoredisClientOptions}, plus `url` and `cluster`. An object needs at least `host`,
+   * `port`, `url` or `cluster`.
+   */
+  export interface ClientOptions extends IoredisClientOptions {
+    /** `redis://[[user]:password@]host[:port][/db]`, or `rediss://` for TLS. */
+    url?: string | undefined
+    /**
+     * A Redis Cluster as one voter: its seed nodes, as `{ host, port }` objects (host default
+     * `127.0.0.1`, port default 6379), `"host:port"` strings or `redis://` URLs. `username`,
+     * `password`, `tls`, `connectTimeout` and `keyPrefix` apply to every node.
+     */
+    cluster?: ReadonlyArray<{ host?: string | undefined; port?: number | undefined } | string> | undefined
+  }
+
+  /**
+   * Anything a {@link Redlock} can vote over, one per independent Redis server or Cluster: an
+   * {@link IoredisClient}, a {@link RedisJsClient}, an `ioredis` `Redis` or `Cluster` instance
+   * ({@link IoredisLike}), a node-redis v4 client or connected cluster ({@link NodeRedisLike}),
+   * a node-redis v3 client ({@link NodeRedisV3Like}), a `redis://` / `rediss://` URL, or a
+   * {@link ClientOptions} object.
+   */
+  export type Client = IoredisClient | RedisJsClient | IoredisLike | NodeRedisLike | NodeRedisV3Like | string | ClientOptions
+
+  /** `@types/redlock` (v4) name of {@link Client}. */
+  export type CompatibleRedisClient = Client
+
+  // ---------------------------------------------------------------------------------------
+  // Settings
+
+  /**
+   * The settings a {@link Redlock} runs with (`redlock.settings`, frozen) — node-redlock v5's
+   * `Settings`, plus `nodeTimeout`. Overrides are {@link SettingsOverrides}.
+   */
   export interface Settings {
     /**
      * Expected clock drift as a fraction of the TTL, in [0, 1). The drift subtracted from the
      * validity is `round(ttl × driftFactor) + 2` ms. Default `0.01`.
      */
-    driftFactor?: number
-    /** Retries after the first attempt (an integer ≥ 0), or `-1` to retry until acquired. Default `10`. */
-    retryCount?: number
-    /** Base delay between attempts in ms (an integer ≥ 0). Default `200`. */
-    retryDelay?: number
-    /** Random ± spread added to each delay in ms (an integer ≥ 0). Default `100`. */
-    retryJitter?: number
-    /**
-     * Time in ms before expiry at which a lock would be extended automatically (an integer
-     * ≥ 0). Validated and kept for the node-redlock v5 API; the `acquireLock` /
-     * `releaseLock` API does not extend locks. Default `500`.
-     */
-    automaticExtensionThreshold?: number
-    /**
-     * Per-server timeout in ms for one request (a positive integer). A server that has not
-     * answered in time counts as failed for that attempt. Default: derived from each TTL as
-     * `clamp(floor(ttl / 10), 50, 1000)`; see {@link Redlock.nodeTimeoutFor}.
-     */
-    nodeTimeout?: number
-  }
-
-  /** The settings a {@link Redlock} runs with (read-only). */
-  export interface ResolvedSettings {
-    /** See {@link Settings.driftFactor}. */
     readonly driftFactor: number
-    /** See {@link Settings.retryCount}; `-1` means retry until acquired. */
+    /** Retries after the first attempt (an integer ≥ 0), or `-1` to retry until acquired. Default `10`. */
     readonly retryCount: number
-    /** See {@link Settings.retryDelay}. */
+    /** Base delay between attempts in ms (an integer ≥ 0). Default `200`. */
     readonly retryDelay: number
-    /** See {@link Settings.retryJitter}. */
+    /** Random ± spread added to each delay in ms (an integer ≥ 0). Default `100`. */
     readonly retryJitter: number
-    /** See {@link Settings.automaticExtensionThreshold}. */
+    /**
+     * How long (ms) before a {@link Redlock.using} lock expires it is extended (an integer
+     * ≥ 0). A `using()` duration must exceed it by at least 100 ms. Default `500`.
+     */
     readonly automaticExtensionThreshold: number
-    /** See {@link Settings.nodeTimeout}; absent when the timeout is derived from each TTL. */
+    /**
+     * Per-server timeout in ms for one request (a positive integer); a server that has not
+     * answered in time counts as failed for that attempt. Absent by default: derived from each
+     * TTL as `clamp(floor(ttl / 10), 50, 1000)` (see {@link Redlock.nodeTimeoutFor}), and 500 ms
+     * for releases. (redlock-rs addition.)
+     */
     readonly nodeTimeout?: number
   }
+
+  /** The original redlock-rs name of {@link Settings}. */
+  export type ResolvedSettings = Settings
+
+  /**
+   * Overrides of the {@link Settings}: node-redlock v5's `Partial<Settings>`, where a field set
+   * to `undefined` also means "not overridden" (so it is accepted under
+   * `exactOptionalPropertyTypes`). Unknown keys are ignored at run time.
+   */
+  export type SettingsOverrides = { readonly [K in keyof Settings]?: Settings[K] | undefined }
+
+  /** node-redlock v4's script modifier: receives the default Lua script, returns the one to run. */
+  export type LockScriptFunction = (origScript: string) => string
+
+  /**
+   * The second argument of `new Redlock(clients, options)`: overrides of the {@link Settings}
+   * (v5) — every field optional, unknown keys ignored — plus node-redlock v4's script options,
+   * which set the same scripts as {@link Scripts} (the third argument wins).
+   */
+  export interface Options extends SettingsOverrides {
+    /**
+     * node-redlock v4's custom lock script: {@link Scripts.acquireScript}. A function receives
+     * node-redlock **v5**'s default acquire script (multi-key, see {@link Scripts}), not v4's.
+     */
+    lockScript?: LockScriptFunction | string | undefined
+    /** node-redlock v4's custom unlock script: {@link Scripts.releaseScript}. */
+    unlockScript?: LockScriptFunction | string | undefined
+    /** node-redlock v4's custom extend script: {@link Scripts.extendScript}. */
+    extendScript?: LockScriptFunction | string | undefined
+  }
+
+  /**
+   * node-redlock v5's third constructor argument: custom Lua scripts, each a string or a
+   * function that receives node-redlock v5's default script and returns the one to run (unlike
+   * node-redlock, the string form is honoured too). They run as given on every server with
+   * node-redlock's conventions: `KEYS` = the resources, `ARGV[1]` = the lock value, `ARGV[2]` =
+   * the duration in ms; acquire and extend return the number of keys written (all of them means
+   * "for"), release the number of keys deleted. Trusted configuration: a wrong script breaks
+   * mutual exclusion.
+   */
+  export interface Scripts {
+    /** The acquire script (string, or a function of the default). */
+    readonly acquireScript?: string | ((script: string) => string) | undefined
+    /** The extend script (string, or a function of the default). */
+    readonly extendScript?: string | ((script: string) => string) | undefined
+    /** The release script (string, or a function of the default). */
+    readonly releaseScript?: string | ((script: string) => string) | undefined
+  }
+
+  /** Per-call settings of {@link Redlock.acquire} and {@link Redlock.tryAcquire}. */
+  export interface AcquireSettings extends SettingsOverrides {
+    /**
+     * Cancels the acquisition: when it aborts, retrying stops, this attempt's writes are
+     * rolled back, and the call rejects with an {@link ExecutionError} "The operation was
+     * aborted." (`reason` `'cancelled'`, `cause` = the signal's reason). A signal that is
+     * already aborted rejects at once, before any Redis traffic. No effect once the lock is
+     * acquired. (redlock-rs addition.)
+     */
+    signal?: AbortSignal | undefined
+  }
+
+  /** Per-call settings of {@link Redlock.using}. */
+  export interface UsingSettings extends AcquireSettings {
+    /**
+     * Upper bound (ms, an integer ≥ 0) on how long automatic extension keeps the lock: it is
+     * never extended past acquisition + `maxHoldTime`; then it expires and the routine's signal
+     * aborts. Default: unbounded. (redlock-rs addition. An invalid value rejects with a
+     * `RangeError` — currently only after the lock was acquired, which is then left to expire.)
+     */
+    maxHoldTime?: number | undefined
+    /**
+     * Upper bound (an integer ≥ 0) on the number of automatic extensions; then the lock expires
+     * and the routine's signal aborts. Default: unbounded. (redlock-rs addition. An invalid
+     * value rejects with a `RangeError` — currently only after the lock was acquired, which is
+     * then left to expire.)
+     */
+    maxExtensions?: number | undefined
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Options of the redlock-rs client classes
 
   /** Options of {@link IoredisClient}, named as in `ioredis`. */
   export interface IoredisClientOptions {
     /** Host name or IP address. Default `'127.0.0.1'`. */
-    host?: string
+    host?: string | undefined
     /** Port, an integer in [1, 65535]. Default `6379`. */
-    port?: number
+    port?: number | undefined
     /** ACL user name (Redis 6+). */
-    username?: string
+    username?: string | undefined
     /** Password (`AUTH`). Never shown in messages or `inspect` output. */
-    password?: string
+    password?: string | undefined
     /** Database index (`SELECT`), an integer ≥ 0. Default `0`. */
-    db?: number
+    db?: number | undefined
     /**
-     * `true` (or any object, as ioredis' `tls: {}`) connects with TLS, verifying the server
-     * against the system's trust store. The object's fields are not used.
+     * `true` or an object (ioredis' `tls: {}` / `tls: { ca, cert, key, … }`) connects with
+     * TLS. The server is verified against the system's trust store, or against `tls.ca` when
+     * given; see {@link TlsOptions}.
      */
-    tls?: boolean | object
+    tls?: boolean | TlsOptions | undefined
     /** Connect timeout in ms, an integer in [1, 3600000]. Default `1000`. */
-    connectTimeout?: number
+    connectTimeout?: number | undefined
     /**
      * Prepended to every resource name to form the Redis key, as ioredis' `keyPrefix`
      * (`'app:'` locks the key `app:orders:42` for the resource `orders:42`).
      */
-    keyPrefix?: string
+    keyPrefix?: string | undefined
+  }
+
+  /**
+   * TLS options, with the `tls.connect()` names ioredis (`tls: {…}`) and node-redis (`socket:
+   * { tls: true, … }`) use. PEM material may be a string, a `Buffer` or an array of them.
+   */
+  export interface TlsOptions {
+    /** Trusted CA certificate(s) (PEM), used instead of the system's trust store. */
+    ca?: string | Buffer | Array<string | Buffer> | undefined
+    /** Client certificate chain (PEM) for mutual TLS; needs `key`. */
+    cert?: string | Buffer | Array<string | Buffer> | undefined
+    /** Client private key (PEM) for mutual TLS; needs `cert`. */
+    key?: string | Buffer | Array<string | Buffer> | undefined
+    /** `false` skips verifying the server's certificate (insecure). Default `true`. */
+    rejectUnauthorized?: boolean | undefined
+    /**
+     * The server name to verify. redlock-rs verifies the host it connects to, so when given it
+     * must equal the host (otherwise the constructor throws a `TypeError`).
+     */
+    servername?: string | undefined
+    /** Other `tls.connect()` options are accepted and ignored. */
+    [option: string]: unknown
   }
 
   /** Socket options of {@link RedisJsClient}, named as in node-redis. */
   export interface RedisJsSocketOptions {
     /** Host name or IP address; overrides the URL's. */
-    host?: string
+    host?: string | undefined
     /** Port, an integer in [1, 65535]; overrides the URL's. */
-    port?: number
-    /** `true` connects with TLS, verifying the server against the system's trust store. */
-    tls?: boolean
+    port?: number | undefined
+    /**
+     * `true` connects with TLS, verifying the server against the system's trust store, or
+     * against `ca` when given.
+     */
+    tls?: boolean | undefined
+    /** With `tls: true`: trusted CA certificate(s) (PEM) instead of the system's trust store. */
+    ca?: TlsOptions['ca']
+    /** With `tls: true`: client certificate chain (PEM) for mutual TLS; needs `key`. */
+    cert?: TlsOptions['cert']
+    /** With `tls: true`: client private key (PEM) for mutual TLS; needs `cert`. */
+    key?: TlsOptions['key']
+    /** With `tls: true`: `false` skips verifying the server's certificate (insecure). */
+    rejectUnauthorized?: boolean | undefined
+    /** With `tls: true`: must equal the host when given. */
+    servername?: string | undefined
     /** Connect timeout in ms, an integer in [1, 3600000]. Default `1000`. */
-    connectTimeout?: number
+    connectTimeout?: number | undefined
   }
 
   /** Options of {@link RedisJsClient}, named as in node-redis `createClient`. */
   export interface RedisJsClientOptions {
     /** `redis://[[user]:password@]host[:port][/db]`, or `rediss://` for TLS. Default `'redis://127.0.0.1:6379'`. */
-    url?: string
+    url?: string | undefined
     /** ACL user name (Redis 6+); overrides the URL's. */
-    username?: string
+    username?: string | undefined
     /** Password (`AUTH`); overrides the URL's. Shown as `***` in {@link RedisJsClient.url}. */
-    password?: string
+    password?: string | undefined
     /** Database index (`SELECT`), an integer ≥ 0; overrides the URL's. */
-    database?: number
+    database?: number | undefined
     /** Host, port, TLS and connect timeout. */
-    socket?: RedisJsSocketOptions
+    socket?: RedisJsSocketOptions | undefined
   }
 }
 

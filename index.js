@@ -34,6 +34,33 @@ const THRESHOLD_MESSAGE =
 // ---------------------------------------------------------------------------------------------
 // Errors
 
+/**
+ * Errors made by the addon belong to Node's main realm; under jest (vm contexts) they would
+ * fail `instanceof TypeError`. Re-create them in this module's realm.
+ */
+function localError(e) {
+  if (e === null || typeof e !== 'object' || e instanceof Error) return e
+  const Ctor = e.name === 'TypeError' ? TypeError : e.name === 'RangeError' ? RangeError : Error
+  const out = new Ctor(e.message)
+  if (e.code !== undefined) out.code = e.code
+  return out
+}
+
+/** Calls into the addon, with its errors (thrown or rejected) in this realm. */
+function call(fn) {
+  let r
+  try {
+    r = fn()
+  } catch (e) {
+    throw localError(e)
+  }
+  return r !== null && typeof r === 'object' && typeof r.then === 'function'
+    ? r.catch((e) => {
+        throw localError(e)
+      })
+    : r
+}
+
 /** A TypeError with the code native argument errors carry. */
 function typeError(message) {
   const e = new TypeError(message)
@@ -87,7 +114,7 @@ const natives = new WeakMap()
 
 class Client {
   constructor(options) {
-    natives.set(this, new NativeClient(options))
+    natives.set(this, call(() => new NativeClient(options)))
   }
   /** 32 hex characters from the OS CSPRNG: the default lock id of this client. */
   get id() {
@@ -100,16 +127,16 @@ class Client {
     return natives.get(this).port
   }
   connect() {
-    return natives.get(this).connect()
+    return call(() => natives.get(this).connect())
   }
   quit() {
-    return natives.get(this).quit()
+    return call(() => natives.get(this).quit())
   }
   acquireLock(resource, ttl, lockId) {
-    return natives.get(this).acquireLock(resource, ttl, lockId)
+    return call(() => natives.get(this).acquireLock(resource, ttl, lockId))
   }
   releaseLock(resource, lockId) {
-    return natives.get(this).releaseLock(resource, lockId)
+    return call(() => natives.get(this).releaseLock(resource, lockId))
   }
   [util.inspect.custom]() {
     return `${this.constructor.name} { url: '${natives.get(this).url}' }`
@@ -232,6 +259,10 @@ class ClientSet extends Set {
  * settings is opened); URL strings; ioredis-style option objects.
  */
 function nativeOf(c, i) {
+  return call(() => nativeOfUnchecked(c, i))
+}
+
+function nativeOfUnchecked(c, i) {
   const ours = natives.get(c)
   if (ours) return ours
   const where = `clients[${i}]`
@@ -284,6 +315,7 @@ function nativeOf(c, i) {
   if (o && typeof o === 'object' && typeof c.sendCommand === 'function' && 'isOpen' in c) {
     // node-redis v4+ `createClient`
     const socket = o.socket || {}
+    if (socket.path) throw typeError(`${where} connects over a unix socket: not supported yet by redlock-rs.`)
     return new NativeClient({
       url: o.url,
       host: socket.host,
@@ -368,14 +400,14 @@ class Redlock extends EventEmitter {
   constructor(clients, settings, scripts) {
     super()
     if (clients === null || typeof clients !== 'object' || typeof clients[Symbol.iterator] !== 'function') {
-      throw typeError('clients must be an array of IoredisClient or RedisJsClient instances.')
+      throw typeError('clients must be an iterable of redis clients, redis:// URLs or options objects.')
     }
     // The same object twice is one client (as node-redlock's `new Set(clients)`).
     const list = [...new Set(clients)]
     const nodes = list.map(nativeOf)
     this.#labels = nodes.map((n) => n.label)
     const custom = resolveScripts(settings, scripts)
-    this.#native = new NativeRedlock(nodes, settings, custom)
+    this.#native = call(() => new NativeRedlock(nodes, settings, custom))
     Object.defineProperty(this, 'scripts', { value: describeScripts(custom), enumerable: false })
     this.#list = Object.freeze(list)
     this.#clients = new ClientSet(list)
@@ -418,21 +450,21 @@ class Redlock extends EventEmitter {
   }
   /** The per-node timeout (ms) that applies to a TTL. */
   nodeTimeoutFor(ttl) {
-    return this.#native.nodeTimeoutFor(ttl)
+    return call(() => this.#native.nodeTimeoutFor(ttl))
   }
 
   // --- the original API ---
   acquireLock(resource, ttl, lockId) {
-    return this.#native.acquireLock(resource, ttl, lockId)
+    return call(() => this.#native.acquireLock(resource, ttl, lockId))
   }
   releaseLock(resource, lockId) {
-    return this.#native.releaseLock(resource, lockId)
+    return call(() => this.#native.releaseLock(resource, lockId))
   }
 
   // --- shared plumbing ---
 
   /** Native votes → ExecutionStats keyed by the caller's client objects; emits the events. */
-  #stats(x, resourceCount) {
+  #stats(x, resourceCount, releasing = false) {
     const membershipSize = this.#list.length
     const quorumSize = this.#native.quorum
     return x.attempts.map((votes) => {
@@ -440,7 +472,9 @@ class Redlock extends EventEmitter {
       const votesAgainst = new Map()
       votes.forEach((v, i) => {
         const client = this.#list[i]
-        if (v.kind === 'for') {
+        // For a release, a node with nothing of ours left confirmed it as much as one that
+        // deleted: both are votes for.
+        if (v.kind === 'for' || (releasing && v.kind === 'against')) {
           votesFor.add(client)
         } else if (v.kind === 'against') {
           const e = new ResourceLockedError(
@@ -476,7 +510,9 @@ class Redlock extends EventEmitter {
     if (signal !== undefined && signal !== null) {
       if (!isSignal(signal)) throw typeError('settings.signal must be an AbortSignal.')
       if (signal.aborted) {
-        throw new ExecutionError('The operation was aborted.', [], { reason: 'cancelled', detail: 'aborted before it started' })
+        const e = new ExecutionError('The operation was aborted.', [], { reason: 'cancelled', detail: 'aborted before it started' })
+        e.cause = signal.reason
+        throw e
       }
       token = new CancelToken()
       onAbort = () => token.cancel()
@@ -484,7 +520,7 @@ class Redlock extends EventEmitter {
     }
     let x
     try {
-      x = await this.#native.acquire(resources, duration, settings, token)
+      x = await call(() => this.#native.acquire(resources, duration, settings, token))
     } finally {
       if (onAbort) signal.removeEventListener('abort', onAbort)
     }
@@ -509,8 +545,8 @@ class Redlock extends EventEmitter {
     if (!(lock instanceof Lock)) throw typeError('lock must be a Lock.')
     // Both node-redlock versions invalidate the lock at once.
     lock.expiration = 0
-    const x = await this.#native.release(lock.resources, lock.value, settings)
-    const attempts = this.#stats(x, lock.resources.length)
+    const x = await call(() => this.#native.release(lock.resources, lock.value, settings))
+    const attempts = this.#stats(x, lock.resources.length, true)
     if (!x.ok) {
       const message = v4 ? `Unable to fully release the lock on resource "${lock.resources}".` : QUORUM_MESSAGE
       throw this.#fail(v4, message, x, attempts)
@@ -521,7 +557,7 @@ class Redlock extends EventEmitter {
   async #extend(lock, duration, settings) {
     if (!(lock instanceof Lock)) throw typeError('lock must be a Lock.')
     const v4 = v4Locks.has(lock)
-    const x = await this.#native.extend(lock.resources, lock.value, lock.expiration, duration, settings)
+    const x = await call(() => this.#native.extend(lock.resources, lock.value, lock.expiration, duration, settings))
     const attempts = this.#stats(x, lock.resources.length)
     if (!x.ok) {
       if (x.reason === 'expired' && x.attemptCount === 0) {
@@ -554,6 +590,8 @@ class Redlock extends EventEmitter {
    */
   acquire(resources, duration, settings) {
     if (typeof resources === 'string' || typeof settings === 'function') {
+      // v4; an options object in third place is v4's lockWithOptions.
+      if (settings !== null && typeof settings === 'object') return this.lockWithOptions(resources, duration, settings)
       return this.lock(resources, duration, settings)
     }
     return this.#acquire(resources, duration, settings, false)
@@ -561,12 +599,12 @@ class Redlock extends EventEmitter {
 
   /** Whether a quorum of nodes holds `resource` now (by any owner). */
   async isLocked(resource) {
-    return (await this.#native.inspect(resource)) !== null
+    return (await call(() => this.#native.inspect(resource))) !== null
   }
 
   /** Milliseconds until fewer than a quorum of nodes hold `resource`; 0 when not locked. */
   async remainingTtl(resource) {
-    const ms = await this.#native.inspect(resource)
+    const ms = await call(() => this.#native.inspect(resource))
     return ms === null ? 0 : ms
   }
 
@@ -622,7 +660,14 @@ class Redlock extends EventEmitter {
       signal.error = error
       controller.abort(error)
     }
-    const keeper = this.#native.keep(lock.resources, lock.value, lock.expiration, duration, settings, abort)
+    let keeper
+    try {
+      keeper = call(() => this.#native.keep(lock.resources, lock.value, lock.expiration, duration, settings, abort))
+    } catch (e) {
+      // Bad using() settings (maxHoldTime, maxExtensions): never leave the lock behind.
+      await this.#release(lock, settings, false).catch(() => {})
+      throw e
+    }
     // The lock is kept alive by native timers; `aborted` asks them synchronously, so a routine
     // that blocked the event loop past the lock's end sees it at its first check.
     const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted').get
@@ -702,9 +747,12 @@ class Redlock extends EventEmitter {
   /** Closes the native connections and, as node-redlock does, quits the JS clients given. */
   quit(callback) {
     const done = (async () => {
-      await this.#native.quit()
+      await call(() => this.#native.quit())
       await Promise.all(
-        this.#list.map((c) => (!natives.has(c) && c && typeof c.quit === 'function' ? c.quit() : undefined)),
+        // node-redis clients that were never connected refuse quit(): nothing to close there.
+        this.#list.map((c) =>
+          !natives.has(c) && c && typeof c.quit === 'function' && c.isOpen !== false ? c.quit() : undefined,
+        ),
       )
     })()
     return withCallback(done, callback)

@@ -1,7 +1,7 @@
-// Compile-only check of the public types (index.d.ts): every public member with correct
+// Compile-only check of the original redlock-rs API in index.d.ts: every member with correct
 // types, and `@ts-expect-error` lines for wrong uses. Never executed.
 import Redlock, { IoredisClient, RedisJsClient } from 'redlock-rs'
-import type { Settings, ResolvedSettings, IoredisClientOptions, RedisJsClientOptions, RedisJsSocketOptions, Client } from 'redlock-rs'
+import type { Settings, ResolvedSettings, IoredisClientOptions, RedisJsClientOptions, RedisJsSocketOptions, TlsOptions, Client } from 'redlock-rs'
 import RedlockCjs = require('redlock-rs')
 
 // Both import styles name the same class; `.default` and `.Redlock` are the class too.
@@ -30,6 +30,11 @@ async function usage(): Promise<void> {
   const io4 = new IoredisClient(6381, { host: 'redis-c', tls: {} })
   const io5 = new IoredisClient('rediss://:secret@redis-d:6379/1', { connectTimeout: 2000 })
   const io6 = new RedlockCjs.IoredisClient(6382)
+  const caPem: Buffer = Buffer.from('-----BEGIN CERTIFICATE-----')
+  const tlsOptions: TlsOptions = { ca: caPem, cert: [caPem, 'pem'], key: 'pem', rejectUnauthorized: true, servername: 'redis-g', minVersion: 'TLSv1.2' }
+  const io7 = new IoredisClient({ host: 'redis-g', tls: tlsOptions })
+  const rj4 = new RedisJsClient({ socket: { host: 'redis-h', tls: true, ca: [caPem], cert: 'pem', key: caPem, rejectUnauthorized: false } })
+  void [io7, rj4]
   const host: string = io1.host
   const port: number = io1.port
   const id: string = io1.id
@@ -81,7 +86,7 @@ async function usage(): Promise<void> {
   const resolved: ResolvedSettings = redlock.settings
   const retryCount: number = resolved.retryCount
   const nodeTimeout: number | undefined = resolved.nodeTimeout
-  const members: ReadonlySet<IoredisClient | RedisJsClient> = redlock.clients
+  const members: ReadonlySet<Client> = redlock.clients
   const memberCount: number = redlock.clients.size
   const hasMember: boolean = redlock.clients.has(io2)
   const redlockId: string = redlock.id
@@ -133,10 +138,12 @@ async function usage(): Promise<void> {
   void new Redlock([io1], { retryCnt: 3 })
   // @ts-expect-error settings values are numbers
   void new Redlock([io1], { retryCount: '3' })
-  // @ts-expect-error clients must be client objects, not look-alikes
-  void new Redlock([{ host: 'x', port: 1, id: 'y', connect: async () => {}, quit: async () => {}, acquireLock: async () => true, releaseLock: async () => {} }])
-  // @ts-expect-error clients must be client objects, not URLs
-  void new Redlock(['redis://127.0.0.1:6379'])
+  // @ts-expect-error a client entry must be a client, a URL or connection options (typo: hots)
+  void new Redlock([{ hots: 'x' }])
+  // @ts-expect-error clients must be a list, not one URL
+  void new Redlock('redis://127.0.0.1:6379')
+  // @ts-expect-error a client entry cannot be a number
+  void new Redlock([6379])
   // @ts-expect-error clients are required
   void new Redlock()
   // @ts-expect-error nodeTimeoutFor takes a number
@@ -158,6 +165,10 @@ async function usage(): Promise<void> {
   void new IoredisClient({ port: '6379' })
   // @ts-expect-error socket.tls is a boolean
   void new RedisJsClient({ socket: { tls: 'yes' } })
+  // @ts-expect-error tls.ca is PEM text or a Buffer
+  void new IoredisClient({ tls: { ca: 42 } })
+  // @ts-expect-error tls.rejectUnauthorized is a boolean
+  void new RedisJsClient({ socket: { tls: true, rejectUnauthorized: 'no' } })
   // @ts-expect-error client acquireLock needs a ttl
   void io1.acquireLock('res')
 }

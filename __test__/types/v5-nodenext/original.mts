@@ -1,6 +1,5 @@
-// Compile-only check from an ES module under `module: nodenext`. 'redlock-rs' resolves through
-// the package's own `exports` (self-reference) to `types: ./index.d.ts`, as it will for users.
-// Never executed.
+// The original redlock-rs API from an ES module under `module: nodenext`. 'redlock-rs' resolves
+// through the package's `exports` to `types: ./index.d.ts`, as it does for users. Never executed.
 import Redlock, { IoredisClient, RedisJsClient } from 'redlock-rs'
 import type { Settings, Client } from 'redlock-rs'
 import { createRequire } from 'node:module'
@@ -8,7 +7,7 @@ import { createRequire } from 'node:module'
 const require = createRequire(import.meta.url)
 const Required: typeof Redlock = require('redlock-rs') as typeof import('redlock-rs')
 
-const settings: Settings = { retryCount: 3, retryDelay: 100, nodeTimeout: 50 }
+const settings: Partial<Settings> = { retryCount: 3, retryDelay: 100, nodeTimeout: 50 }
 const clients: Client[] = [
   new IoredisClient({ port: 7001 }),
   new IoredisClient(7002, '127.0.0.1'),
