@@ -297,13 +297,16 @@ function nativeOfUnchecked(c, i) {
   }
   if (o && typeof o === 'object' && typeof c.evalsha === 'function' && 'status' in c) {
     // ioredis `Redis`
-    if (Array.isArray(o.sentinels) && o.sentinels.length > 0) {
-      throw typeError(`${where} is an ioredis Sentinel client: Sentinel is not supported yet by redlock-rs.`)
-    }
-    if (o.path) throw typeError(`${where} connects over a unix socket: not supported yet by redlock-rs.`)
+    const sentinel = Array.isArray(o.sentinels) && o.sentinels.length > 0
+    if (o.path && !sentinel) throw typeError(`${where} connects over a unix socket: not supported yet by redlock-rs.`)
     return new NativeClient({
-      host: o.host,
-      port: o.port,
+      // With Sentinel, the master is looked up by name and looked up again after a failure.
+      sentinels: sentinel ? o.sentinels.map((n) => ({ host: n.host, port: n.port })) : undefined,
+      name: sentinel ? o.name : undefined,
+      sentinelUsername: sentinel ? o.sentinelUsername || undefined : undefined,
+      sentinelPassword: sentinel ? o.sentinelPassword || undefined : undefined,
+      host: sentinel ? undefined : o.host,
+      port: sentinel ? undefined : o.port,
       username: o.username || undefined,
       password: o.password || undefined,
       db: o.db,
@@ -339,7 +342,7 @@ function nativeOfUnchecked(c, i) {
       tls: o.tls || undefined,
     })
   }
-  if (o === undefined && ('host' in c || 'port' in c || 'url' in c || 'cluster' in c)) return new NativeClient(c)
+  if (o === undefined && ['host', 'port', 'url', 'cluster', 'sentinels'].some((k) => k in c)) return new NativeClient(c)
   throw typeError(`${where} must be a redis client, a redis:// URL or an options object.`)
 }
 

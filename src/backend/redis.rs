@@ -35,6 +35,17 @@ pub struct NodeConfig {
     /// Seed nodes of a Redis Cluster that votes as one node; empty for a single server
     /// (`host`/`port` are then the first seed).
     pub cluster: Vec<(String, u16)>,
+    /// A master found through Redis Sentinel; `host`/`port` are then the first sentinel.
+    pub sentinel: Option<SentinelConfig>,
+}
+
+/// Sentinels to ask for the address of the master called `name`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SentinelConfig {
+    pub nodes: Vec<(String, u16)>,
+    pub name: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
 }
 
 /// TLS material in PEM (`ca`: trusted roots instead of the system store; `cert`/`key`: a client
@@ -71,6 +82,7 @@ impl Default for NodeConfig {
             key_prefix: String::new(),
             tls_options: TlsOptions::default(),
             cluster: Vec::new(),
+            sentinel: None,
         }
     }
 }
@@ -112,6 +124,7 @@ impl NodeConfig {
             key_prefix: String::new(),
             tls_options: TlsOptions::default(),
             cluster: Vec::new(),
+            sentinel: None,
         })
     }
 
@@ -122,7 +135,9 @@ impl NodeConfig {
         } else {
             format!("{}:{}", self.host, self.port)
         };
-        if self.cluster.is_empty() {
+        if let Some(s) = &self.sentinel {
+            format!("sentinel {hp} ({})", s.name)
+        } else if self.cluster.is_empty() {
             hp
         } else {
             format!("cluster {hp}")
@@ -203,6 +218,9 @@ fn install_crypto_provider() {
 enum Handle {
     Single(ConnectionManager),
     Cluster(Arc<ClusterClient>, Arc<OnceCell<ClusterConnection>>),
+    /// The master's connection, found through the sentinels on first use and found again
+    /// after a failure (a failover moves the master).
+    Sentinel(Arc<tokio::sync::Mutex<Option<ConnectionManager>>>),
 }
 
 /// A ready connection of either kind.
@@ -222,8 +240,90 @@ impl Handle {
                     .map_err(|e| sanitize(config, e))?;
                 Ok(AnyConn::Cluster(c.clone()))
             }
+            Handle::Sentinel(slot) => {
+                let mut guard = slot.lock().await;
+                if let Some(c) = guard.as_ref() {
+                    return Ok(AnyConn::Single(c.clone()));
+                }
+                let master = find_master(config).await?;
+                let c = ConnectionManager::new_lazy_with_config(master, manager_config(config))
+                    .map_err(|e| sanitize(config, e))?;
+                *guard = Some(c.clone());
+                Ok(AnyConn::Single(c))
+            }
         }
     }
+
+    /// After a failed call, a Sentinel-found master is looked up again next time.
+    fn forget_master(&self) {
+        if let Handle::Sentinel(slot) = self {
+            if let Ok(mut g) = slot.try_lock() {
+                g.take();
+            }
+        }
+    }
+}
+
+fn manager_config(config: &NodeConfig) -> ConnectionManagerConfig {
+    ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(Duration::from_millis(config.connect_timeout_ms)))
+        // The engine enforces the per-node timeout; this only bounds stray requests.
+        .set_response_timeout(Some(Duration::from_secs(30)))
+        // Reconnect quickly after a restart, give up quickly on a dead port; the next
+        // command starts a new reconnect cycle.
+        .set_number_of_retries(1)
+        .set_min_delay(Duration::from_millis(20))
+        .set_max_delay(Duration::from_millis(500))
+}
+
+/// Asks each sentinel in turn for the master's address; returns a client for it.
+async fn find_master(config: &NodeConfig) -> Result<redis::Client, NodeError> {
+    let s = config.sentinel.as_ref().expect("sentinel config");
+    let t = Duration::from_millis(config.connect_timeout_ms);
+    let mut last = NodeError(format!("no sentinel knows the master \"{}\"", s.name));
+    for (h, p) in &s.nodes {
+        let mut info = RedisConnectionInfo::default();
+        if let Some(u) = &s.username {
+            info = info.set_username(u);
+        }
+        if let Some(pw) = &s.password {
+            info = info.set_password(pw);
+        }
+        let ci = ConnectionAddr::Tcp(h.clone(), *p)
+            .into_connection_info()
+            .expect("a TCP address always converts")
+            .set_redis_settings(info);
+        let ask = async {
+            let client = redis::Client::open(ci)?;
+            let mut c = client.get_multiplexed_async_connection().await?;
+            redis::cmd("SENTINEL")
+                .arg("get-master-addr-by-name")
+                .arg(&s.name)
+                .query_async::<Option<(String, u16)>>(&mut c)
+                .await
+        };
+        match tokio::time::timeout(t, ask).await {
+            Ok(Ok(Some((host, port)))) => {
+                let master = NodeConfig {
+                    host,
+                    port,
+                    sentinel: None,
+                    ..config.clone()
+                };
+                let client = match tls_certificates(&master.tls_options)? {
+                    Some(certs) if master.tls => {
+                        redis::Client::build_with_tls(master.connection_info(), certs)
+                    }
+                    _ => redis::Client::open(master.connection_info()),
+                };
+                return client.map_err(|e| sanitize(config, e));
+            }
+            Ok(Ok(None)) => {}
+            Ok(Err(e)) => last = NodeError(format!("sentinel {h}:{p}: {}", sanitize(config, e))),
+            Err(_) => last = NodeError(format!("sentinel {h}:{p}: timed out")),
+        }
+    }
+    Err(last)
 }
 
 impl redis::aio::ConnectionLike for AnyConn {
@@ -329,6 +429,13 @@ impl RedisNode {
                 conn: Mutex::new(Some(handle)),
             }));
         }
+        if config.sentinel.is_some() {
+            let handle = Handle::Sentinel(Arc::default());
+            return Ok(Arc::new(RedisNode {
+                config,
+                conn: Mutex::new(Some(handle)),
+            }));
+        }
         let client = match tls_certificates(&config.tls_options)? {
             Some(certs) if config.tls => {
                 redis::Client::build_with_tls(config.connection_info(), certs)
@@ -336,16 +443,7 @@ impl RedisNode {
             _ => redis::Client::open(config.connection_info()),
         }
         .map_err(|e| sanitize(&config, e))?;
-        let mgr_config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_millis(config.connect_timeout_ms)))
-            // The engine enforces the per-node timeout; this only bounds stray requests.
-            .set_response_timeout(Some(Duration::from_secs(30)))
-            // Reconnect quickly after a restart, give up quickly on a dead port; the next
-            // command starts a new reconnect cycle.
-            .set_number_of_retries(1)
-            .set_min_delay(Duration::from_millis(20))
-            .set_max_delay(Duration::from_millis(500));
-        let conn = ConnectionManager::new_lazy_with_config(client, mgr_config)
+        let conn = ConnectionManager::new_lazy_with_config(client, manager_config(&config))
             .map_err(|e| sanitize(&config, e))?;
         Ok(Arc::new(RedisNode {
             config,
@@ -421,14 +519,16 @@ impl RedisNode {
         let keys = keys(&config, resources);
         let script = script.clone();
         Box::pin(async move {
-            let mut conn = conn?.ready(&config).await?;
+            let handle = conn?;
+            let mut conn = handle.clone().ready(&config).await?;
             let mut inv = script.key(&*keys);
             for a in &args {
                 inv.arg(a);
             }
-            inv.invoke_async(&mut conn)
-                .await
-                .map_err(|e| sanitize(&config, e))
+            inv.invoke_async(&mut conn).await.map_err(|e| {
+                handle.forget_master();
+                sanitize(&config, e)
+            })
         })
     }
 }
@@ -503,7 +603,8 @@ impl Backend for RedisNode {
         let conn = self.conn();
         let config = self.config.clone();
         Box::pin(async move {
-            let mut conn = conn?.ready(&config).await?;
+            let handle = conn?;
+            let mut conn = handle.clone().ready(&config).await?;
             let resources = keys(&config, &resources);
             let r: i64 = scripts::ACQUIRE
                 .key(&*resources)
@@ -511,7 +612,10 @@ impl Backend for RedisNode {
                 .arg(ttl_ms)
                 .invoke_async(&mut conn)
                 .await
-                .map_err(|e| sanitize(&config, e))?;
+                .map_err(|e| {
+                    handle.forget_master();
+                    sanitize(&config, e)
+                })?;
             Ok(match r {
                 1 => AcquireReply::Granted,
                 -1 => AcquireReply::HeldBySelf,
@@ -529,7 +633,8 @@ impl Backend for RedisNode {
         let conn = self.conn();
         let config = self.config.clone();
         Box::pin(async move {
-            let mut conn = conn?.ready(&config).await?;
+            let handle = conn?;
+            let mut conn = handle.clone().ready(&config).await?;
             let resources = keys(&config, &resources);
             let r: i64 = scripts::EXTEND
                 .key(&*resources)
@@ -537,7 +642,10 @@ impl Backend for RedisNode {
                 .arg(ttl_ms)
                 .invoke_async(&mut conn)
                 .await
-                .map_err(|e| sanitize(&config, e))?;
+                .map_err(|e| {
+                    handle.forget_master();
+                    sanitize(&config, e)
+                })?;
             Ok(r == 1)
         })
     }
@@ -550,14 +658,18 @@ impl Backend for RedisNode {
         let conn = self.conn();
         let config = self.config.clone();
         Box::pin(async move {
-            let mut conn = conn?.ready(&config).await?;
+            let handle = conn?;
+            let mut conn = handle.clone().ready(&config).await?;
             let resources = keys(&config, &resources);
             let r: u64 = scripts::RELEASE
                 .key(&*resources)
                 .arg(&*value)
                 .invoke_async(&mut conn)
                 .await
-                .map_err(|e| sanitize(&config, e))?;
+                .map_err(|e| {
+                    handle.forget_master();
+                    sanitize(&config, e)
+                })?;
             Ok(r)
         })
     }
@@ -566,13 +678,17 @@ impl Backend for RedisNode {
         let conn = self.conn();
         let config = self.config.clone();
         Box::pin(async move {
-            let mut conn = conn?.ready(&config).await?;
+            let handle = conn?;
+            let mut conn = handle.clone().ready(&config).await?;
             let key = format!("{}{resource}", config.key_prefix);
             let ms: i64 = redis::cmd("PTTL")
                 .arg(key)
                 .query_async(&mut conn)
                 .await
-                .map_err(|e| sanitize(&config, e))?;
+                .map_err(|e| {
+                    handle.forget_master();
+                    sanitize(&config, e)
+                })?;
             Ok(match ms {
                 -2 => None,
                 -1 => Some(u64::MAX),

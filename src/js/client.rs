@@ -128,13 +128,39 @@ fn parse_options(o: Option<&Object>) -> Result<std::result::Result<NodeConfig, A
         c.cluster = check!(cluster_seeds(&seeds));
         (c.host, c.port) = c.cluster[0].clone();
     }
+    let sentinels = args::prop(o, "sentinels")?;
+    if !matches!(
+        sentinels.get_type()?,
+        ValueType::Undefined | ValueType::Null
+    ) {
+        let nodes = check!(cluster_seeds(&sentinels));
+        let name = check!(args::opt_string(&args::prop(o, "name")?, "options.name"));
+        let Some(name) = name.filter(|n| !n.is_empty()) else {
+            return Ok(Err(ArgError::type_error(
+                "options.name must name the Sentinel master when options.sentinels is given.",
+            )));
+        };
+        (c.host, c.port) = nodes[0].clone();
+        c.sentinel = Some(crate::backend::redis::SentinelConfig {
+            nodes,
+            name,
+            username: check!(args::opt_string(
+                &args::prop(o, "sentinelUsername")?,
+                "options.sentinelUsername"
+            )),
+            password: check!(args::opt_string(
+                &args::prop(o, "sentinelPassword")?,
+                "options.sentinelPassword"
+            )),
+        });
+    }
     Ok(Ok(c))
 }
 
 /// Cluster seed nodes: `{ host?, port }` objects, `"host:port"` strings or redis:// URLs.
 fn cluster_seeds(v: &Unknown) -> std::result::Result<Vec<(String, u16)>, ArgError> {
     let bad = || {
-        ArgError::type_error("options.cluster must be a non-empty array of { host, port } objects or \"host:port\" strings.")
+        ArgError::type_error("options.cluster and options.sentinels must be non-empty arrays of { host, port } objects or \"host:port\" strings.")
     };
     if !v.is_array().map_err(|_| bad())? {
         return Err(bad());

@@ -1,0 +1,77 @@
+// A master found through Redis Sentinel votes as one node; after a failover-like move the
+// master is looked up again.
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createRequire } from 'node:module'
+import { startServers, stopAll, freePort, sleep, uniqueResource } from './helpers/redis.mjs'
+
+const require = createRequire(import.meta.url)
+const Redlock = require('../index.js')
+const IORedis = require('ioredis')
+
+let dir, sentinel, masters, sentinelPort
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'redlock-rs-sentinel-'))
+  masters = await startServers(2)
+  sentinelPort = await freePort()
+  const conf = join(dir, 'sentinel.conf')
+  writeFileSync(conf, `port ${sentinelPort}\nbind 127.0.0.1\nsentinel monitor locks 127.0.0.1 ${masters[0].port} 1\n`)
+  sentinel = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore', cwd: dir })
+  sentinel.unref()
+  const probe = new IORedis({ port: sentinelPort, lazyConnect: true, retryStrategy: () => null })
+  probe.on('error', () => {})
+  for (let i = 0; i < 50; i++) {
+    try {
+      await probe.connect()
+      const addr = await probe.call('SENTINEL', 'get-master-addr-by-name', 'locks')
+      if (addr) break
+    } catch {
+      probe.disconnect()
+    }
+    await sleep(100)
+  }
+  probe.disconnect()
+})
+after(async () => {
+  sentinel && sentinel.kill('SIGKILL')
+  await stopAll()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+test('an ioredis Sentinel client locks on the master the sentinel names', async () => {
+  const io = new IORedis({ sentinels: [{ host: '127.0.0.1', port: sentinelPort }], name: 'locks', lazyConnect: true })
+  const redlock = new Redlock([io], { retryCount: 0 })
+  const lock = await redlock.acquire([uniqueResource('sentinel')], 5000)
+  assert.equal(await masters[0].redis.get(lock.resources[0]), lock.value)
+  await lock.release()
+  assert.equal(await masters[0].redis.exists(lock.resources[0]), 0)
+  await redlock.quit()
+})
+
+test('the master is looked up again after it moves', async () => {
+  const redlock = new Redlock([{ sentinels: [`127.0.0.1:${sentinelPort}`], name: 'locks' }], { retryCount: 1, retryDelay: 50 })
+  assert.equal(await redlock.acquireLock(uniqueResource('before'), 5000), true)
+  // Point the sentinel at the other server (as a failover would) and stop the old master.
+  const s = new IORedis({ port: sentinelPort })
+  await s.call('SENTINEL', 'REMOVE', 'locks')
+  await s.call('SENTINEL', 'MONITOR', 'locks', '127.0.0.1', String(masters[1].port), '1')
+  s.disconnect()
+  await masters[0].kill()
+  const r = uniqueResource('after')
+  let ok = false
+  for (let i = 0; i < 10 && !ok; i++) {
+    ok = await redlock.acquireLock(r, 5000).catch(() => false)
+    if (!ok) await sleep(100)
+  }
+  assert.equal(ok, true)
+  assert.equal(await masters[1].redis.get(r), redlock.id)
+  await redlock.quit()
+})
+
+test('a Sentinel client without a master name is refused', () => {
+  assert.throws(() => new Redlock([{ sentinels: ['127.0.0.1:1'] }]), /options.name/)
+})
