@@ -79,7 +79,7 @@ declare class Redlock extends EventEmitter {
    * @param scripts - node-redlock v5's custom Lua scripts (see {@link Redlock.Scripts}).
    * @throws `TypeError` (code `ERR_INVALID_ARG_TYPE`) when `clients` is empty ("Redlock must be
    * instantiated with at least one redis client.") or holds something that is not a client, a
-   * URL or an options object, for ioredis Sentinel and unix-socket clients (not supported yet)
+   * URL or an options object, for unix-socket clients (not supported yet)
    * and node-redis clusters that are not connected yet, when a setting is not a number, or when
    * a script is neither a string nor a function returning one; `RangeError` (code
    * `ERR_OUT_OF_RANGE`) when a setting is out of range or two clients point at the same
@@ -797,8 +797,9 @@ declare namespace Redlock {
    * with `ca`, `cert`, `key`, `rejectUnauthorized`, `connectTimeout`, `keyPrefix`; for a
    * `Cluster`, its startup nodes and `redisOptions`) are read and redlock-rs opens its own
    * connection with them. A Cluster is one voter; a multi-resource lock on it must map to one
-   * hash slot (use a `{hash tag}`). Sentinel configurations and unix-socket (`path`) clients are
-   * not supported yet (the constructor throws a `TypeError`).
+   * hash slot (use a `{hash tag}`). With `sentinels`, the master named `name` is looked up
+   * through them (one voter). Unix-socket (`path`) clients are not supported yet (the
+   * constructor throws a `TypeError`).
    */
   export interface IoredisLike {
     /** ioredis' `RedisOptions`. */
@@ -846,8 +847,8 @@ declare namespace Redlock {
 
   /**
    * Connection options given directly in the `clients` of `new Redlock(…)`: ioredis-style
-   * {@link IoredisClientOptions}, plus `url` and `cluster`. An object needs at least `host`,
-   * `port`, `url` or `cluster`.
+   * {@link IoredisClientOptions}, plus `url`, `cluster` and `sentinels`. An object needs at least
+   * `host`, `port`, `url`, `cluster` or `sentinels`.
    */
   export interface ClientOptions extends IoredisClientOptions {
     /** `redis://[[user]:password@]host[:port][/db]`, or `rediss://` for TLS. */
@@ -858,6 +859,17 @@ declare namespace Redlock {
      * `password`, `tls`, `connectTimeout` and `keyPrefix` apply to every node.
      */
     cluster?: ReadonlyArray<{ host?: string | undefined; port?: number | undefined } | string> | undefined
+    /**
+     * A master managed by Redis Sentinel, as one voter: the sentinels to ask (same forms as
+     * `cluster`) for the master called `name`. It is looked up on first use and again after a
+     * failed call. `username`, `password`, `db` and `tls` apply to the master.
+     */
+    sentinels?: ReadonlyArray<{ host?: string | undefined; port?: number | undefined } | string> | undefined
+    /** The Sentinel master name (required with `sentinels`). */
+    name?: string | undefined
+    /** Credentials for the sentinels themselves. */
+    sentinelUsername?: string | undefined
+    sentinelPassword?: string | undefined
   }
 
   /**
