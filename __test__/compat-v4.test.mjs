@@ -181,7 +181,11 @@ describe('lock / unlock', () => {
     })
     await sleep(50)
     assert.deepEqual(await values(free), [null, null, null])
-    assert.deepEqual(await values(res), [lock.value, lock.value, lock.value], 'the holder is untouched')
+    // The holder still has a quorum, and nobody else holds any node. (Its third write may have
+    // raced the contender's first attempt — decisions are taken at quorum — so not all three.)
+    const held = await values(res)
+    assert.ok(held.filter((v) => v === lock.value).length >= 2, `the holder keeps a quorum: ${held}`)
+    assert.ok(held.every((v) => v === lock.value || v === null), `no other owner: ${held}`)
     await lock.unlock()
     assert.deepEqual(
       messages.map(([actual]) => actual),
