@@ -8,6 +8,7 @@
 //! paused or dead node costs at most the per-node timeout per attempt.
 
 use crate::backend::{AcquireReply, Backend, NodeError};
+use crate::mutants::{self, Mutant};
 use crate::quorum::{quorum_of, FailReason, Settled, Tally, VoteKind};
 use crate::retry::next_delay;
 use crate::settings::Settings;
@@ -318,11 +319,12 @@ impl Engine {
                 // not counted.
                 NodeOutcome::Timeout => {
                     let _ = tx.send((i, outcome));
-                    true
+                    !mutants::active(Mutant::RollbackYesOnly)
                 }
                 // Granted, or an error that may have left part of a multi-key write: roll back
                 // if the round fails (or its caller went away).
                 NodeOutcome::Yes | NodeOutcome::Error(_) => {
+                    let granted = outcome == NodeOutcome::Yes;
                     let _ = tx.send((i, outcome));
                     drop(tx);
                     let d = decision
@@ -331,6 +333,7 @@ impl Engine {
                         .map(|d| *d)
                         .unwrap_or(Decision::RollBack);
                     d == Decision::RollBack
+                        && (granted || !mutants::active(Mutant::RollbackYesOnly))
                 }
                 // Nothing was written; `Own` must never be deleted by a rollback.
                 NodeOutcome::No | NodeOutcome::Own => {
@@ -452,10 +455,16 @@ impl Engine {
                     &mut cancel,
                 )
                 .await;
-            let elapsed = (r.t1 - r.t0).as_millis() as u64;
+            let t_start = if mutants::active(Mutant::ValidityFromReply) {
+                r.t1
+            } else {
+                r.t0
+            };
+            let elapsed = (r.t1 - t_start).as_millis() as u64;
             let validity = validity_ms(ttl_ms, elapsed, settings.drift_factor);
+            let valid = validity > 0 || mutants::active(Mutant::NoValidityCheck);
             let reason = match r.settled {
-                Some(Settled::Quorum) if validity > 0 => None,
+                Some(Settled::Quorum) if valid => None,
                 Some(Settled::Quorum) => Some(FailReason::Expired),
                 Some(Settled::NoQuorum(reason)) => Some(reason),
                 None => Some(FailReason::Cancelled),
@@ -467,8 +476,8 @@ impl Engine {
                 let drift = drift_ms(ttl_ms, settings.drift_factor);
                 return Ok(Granted {
                     attempts,
-                    validity: Duration::from_millis(validity as u64),
-                    expires_at: r.t0 + Duration::from_millis(ttl_ms - drift),
+                    validity: Duration::from_millis(validity.max(0) as u64),
+                    expires_at: t_start + Duration::from_millis(ttl_ms - drift),
                     votes: r.votes,
                 });
             };
@@ -510,7 +519,7 @@ impl Engine {
         let mut chain = self.take_chain(&spec.value);
         let mut attempts = 0u64;
         loop {
-            if Instant::now() >= expires_at {
+            if Instant::now() >= expires_at && !mutants::active(Mutant::ExtendWithoutOwnerCheck) {
                 self.put_chain(&spec.value, chain);
                 return Err(self.failure(FailReason::Expired, attempts, Vec::new(), node_timeout));
             }
@@ -525,17 +534,23 @@ impl Engine {
                     &mut cancel,
                 )
                 .await;
-            let elapsed = (r.t1 - r.t0).as_millis() as u64;
+            let t_start = if mutants::active(Mutant::ValidityFromReply) {
+                r.t1
+            } else {
+                r.t0
+            };
+            let elapsed = (r.t1 - t_start).as_millis() as u64;
             let validity = validity_ms(ttl_ms, elapsed, settings.drift_factor);
+            let valid = validity > 0 || mutants::active(Mutant::NoValidityCheck);
             observe(&r.votes);
             let reason = match r.settled {
-                Some(Settled::Quorum) if validity > 0 => {
+                Some(Settled::Quorum) if valid => {
                     self.put_chain(&spec.value, chain);
                     let drift = drift_ms(ttl_ms, settings.drift_factor);
                     return Ok(Granted {
                         attempts,
-                        validity: Duration::from_millis(validity as u64),
-                        expires_at: r.t0 + Duration::from_millis(ttl_ms - drift),
+                        validity: Duration::from_millis(validity.max(0) as u64),
+                        expires_at: t_start + Duration::from_millis(ttl_ms - drift),
                         votes: r.votes,
                     });
                 }

@@ -8,6 +8,7 @@ mod js;
 pub mod keeper;
 pub mod leases;
 pub mod lockapi;
+pub mod mutants;
 pub mod quorum;
 pub mod retry;
 pub mod scripts;

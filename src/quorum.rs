@@ -41,6 +41,9 @@ pub struct Tally {
 }
 
 pub fn quorum_of(n: usize) -> usize {
+    if crate::mutants::active(crate::mutants::Mutant::FloorQuorum) && n >= 2 {
+        return n / 2;
+    }
     n / 2 + 1
 }
 

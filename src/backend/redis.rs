@@ -636,6 +636,21 @@ impl Backend for RedisNode {
             let handle = conn?;
             let mut conn = handle.clone().ready(&config).await?;
             let resources = keys(&config, &resources);
+            if crate::mutants::active(crate::mutants::Mutant::ExtendWithoutOwnerCheck) {
+                let mut p = redis::pipe();
+                for k in resources.iter() {
+                    p.cmd("SET")
+                        .arg(k)
+                        .arg(&*value)
+                        .arg("PX")
+                        .arg(ttl_ms)
+                        .ignore();
+                }
+                p.query_async::<()>(&mut conn)
+                    .await
+                    .map_err(|e| sanitize(&config, e))?;
+                return Ok(true);
+            }
             let r: i64 = scripts::EXTEND
                 .key(&*resources)
                 .arg(&*value)
@@ -661,6 +676,13 @@ impl Backend for RedisNode {
             let handle = conn?;
             let mut conn = handle.clone().ready(&config).await?;
             let resources = keys(&config, &resources);
+            if crate::mutants::active(crate::mutants::Mutant::PlainDelRelease) {
+                return redis::cmd("DEL")
+                    .arg(&*resources)
+                    .query_async::<u64>(&mut conn)
+                    .await
+                    .map_err(|e| sanitize(&config, e));
+            }
             let r: u64 = scripts::RELEASE
                 .key(&*resources)
                 .arg(&*value)
