@@ -179,12 +179,15 @@ describe('module shape', () => {
     redlocks.push(new Redlock([new IoredisClient(servers[0].port)], {}, {}))
   })
 
-  test('ioredis Sentinel clients are refused with a TypeError (not supported yet)', () => {
+  test('ioredis Sentinel clients are accepted (one voter; see sentinel.test.mjs) and unix sockets refused', () => {
     const sentinel = new IORedis({ sentinels: [{ host: HOST, port: servers[0].port }], name: 'mymaster', lazyConnect: true })
+    const unix = new IORedis({ path: '/nonexistent/redis.sock', lazyConnect: true })
     try {
-      assert.throws(() => new Redlock([sentinel]), TypeError)
+      assert.equal(new Redlock([sentinel]).quorum, 1)
+      assert.throws(() => new Redlock([unix]), TypeError)
     } finally {
       sentinel.disconnect()
+      unix.disconnect()
     }
   })
 })
