@@ -12,6 +12,7 @@ use crate::mutants::{self, Mutant};
 use crate::quorum::{quorum_of, FailReason, Settled, Tally, VoteKind};
 use crate::retry::next_delay;
 use crate::settings::Settings;
+use crate::signals::{Signals, Wait};
 use crate::validity::{drift_ms, validity_ms};
 use std::fmt;
 use std::sync::Arc;
@@ -165,6 +166,10 @@ pub struct Engine {
     /// cleanup). The next call for that value chains after them, so a release is never
     /// overtaken by its own acquire's late write, nor a new acquire by an old cleanup.
     chains: std::sync::Mutex<std::collections::HashMap<Arc<str>, Chain>>,
+    /// Release announcements from the nodes: a waiter retries when the resource is released
+    /// instead of sleeping its whole retry delay.
+    signals: Arc<Signals>,
+    watching: std::sync::Once,
 }
 
 type Chain = Vec<Option<JoinHandle<()>>>;
@@ -176,6 +181,8 @@ impl Engine {
             nodes,
             labels,
             chains: Default::default(),
+            signals: Arc::default(),
+            watching: std::sync::Once::new(),
         }
     }
 
@@ -430,6 +437,40 @@ impl Engine {
         }
     }
 
+    /// Waits for the retry: the delay, or — when the resource was held by another owner — the
+    /// first release of it announced by a node, whichever comes first; `false` if cancelled.
+    /// A release wakes every waiter of this process at once, so each sleeps a small random
+    /// offset first (at most the jitter, capped at 5 ms) to let the waiters spread out.
+    async fn wait_before_retry(
+        &self,
+        settings: &Settings,
+        cancel: &mut Option<Cancel>,
+        wait: Option<Wait>,
+    ) -> bool {
+        let Some(wait) = wait else {
+            return Self::pause_before_retry(settings, cancel).await;
+        };
+        let d = next_delay(settings.retry_delay_ms, settings.retry_jitter_ms);
+        tokio::select! {
+            _ = tokio::time::sleep(d) => true,
+            _ = wait => {
+                let spread = settings.retry_jitter_ms.min(5);
+                tokio::time::sleep(Duration::from_millis(fastrand::u64(0..=spread))).await;
+                true
+            }
+            _ = cancelled(cancel) => false,
+        }
+    }
+
+    /// Subscribes the nodes to release announcements, once, when a first caller has to wait.
+    fn watch_releases(&self) {
+        self.watching.call_once(|| {
+            for n in &self.nodes {
+                n.watch_releases(&self.signals);
+            }
+        });
+    }
+
     /// Acquires the lock on a quorum within validity, retrying per `settings`.
     /// `observe` sees every round's votes (at decision time).
     pub async fn acquire(
@@ -445,6 +486,8 @@ impl Engine {
         let mut attempts = 0u64;
         loop {
             attempts += 1;
+            // Registered before the round: a release during it is not missed.
+            let wait = (attempts > 1).then(|| self.signals.wait(&spec.resources));
             let r = self
                 .round(
                     Op::Acquire,
@@ -484,7 +527,15 @@ impl Engine {
             let _ = r.decide.send(Decision::RollBack);
             let exhausted = settings.max_attempts().is_some_and(|m| attempts >= m);
             if reason != FailReason::Cancelled && !exhausted {
-                if Self::pause_before_retry(settings, &mut cancel).await {
+                let wait = match reason {
+                    FailReason::Held => {
+                        self.watch_releases();
+                        // From the second attempt on, the wait made before this round.
+                        Some(wait.unwrap_or_else(|| self.signals.wait(&spec.resources)))
+                    }
+                    _ => None,
+                };
+                if self.wait_before_retry(settings, &mut cancel, wait).await {
                     continue;
                 }
                 reason = FailReason::Cancelled;

@@ -13,6 +13,7 @@ pub mod quorum;
 pub mod retry;
 pub mod scripts;
 pub mod settings;
+pub mod signals;
 pub mod slot;
 pub mod validity;
 pub mod value;

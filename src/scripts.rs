@@ -41,16 +41,23 @@ return 1
 "#;
 
 /// KEYS = resources; ARGV[1] = value. Deletes the keys that hold the value; returns how many.
+/// Each deletion is announced on `redlock-rs:released:<key>` so waiters retry at once instead
+/// of polling (`pcall`: a user without Pub/Sub permission still releases).
 pub const RELEASE_LUA: &str = r#"
 local count = 0
 for _, key in ipairs(KEYS) do
   if redis.pcall("GET", key) == ARGV[1] then
     redis.call("DEL", key)
+    redis.pcall("PUBLISH", "redlock-rs:released:" .. key, "")
     count = count + 1
   end
 end
 return count
 "#;
+
+/// The Pub/Sub pattern that matches every release announcement.
+pub const RELEASED_PATTERN: &str = "redlock-rs:released:*";
+pub const RELEASED_PREFIX: &str = "redlock-rs:released:";
 
 /// node-redlock v5's own scripts, verbatim: the text a caller's `scripts.*Script(default)`
 /// function receives. Custom scripts follow node-redlock's reply convention: acquire and extend

@@ -20,6 +20,10 @@ pub struct MemoryNode {
     pub acquire_calls: AtomicU64,
     pub extend_calls: AtomicU64,
     pub release_calls: AtomicU64,
+    /// Told about releases, as a Redis node's Pub/Sub listener would be.
+    signals: Mutex<Vec<Arc<crate::signals::Signals>>>,
+    /// Stay silent about releases (a node whose subscription is down).
+    pub mute: AtomicBool,
 }
 
 impl MemoryNode {
@@ -174,6 +178,11 @@ impl Backend for MemoryBackend {
                 if MemoryNode::live(&m, r, now) == Some(&*value) {
                     m.remove(r);
                     deleted += 1;
+                    if !n.mute.load(Ordering::SeqCst) {
+                        for s in n.signals.lock().unwrap().iter() {
+                            s.released(r);
+                        }
+                    }
                 }
             }
             deleted
@@ -192,5 +201,12 @@ impl Backend for MemoryBackend {
 
     fn label(&self) -> String {
         self.0.name.clone()
+    }
+
+    fn watch_releases(&self, signals: &Arc<crate::signals::Signals>) {
+        let mut v = self.0.signals.lock().unwrap();
+        if !v.iter().any(|s| Arc::ptr_eq(s, signals)) {
+            v.push(signals.clone());
+        }
     }
 }

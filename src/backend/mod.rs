@@ -69,4 +69,8 @@ pub trait Backend: Send + Sync + 'static {
 
     /// A name for messages: a redacted `host:port`, never credentials.
     fn label(&self) -> String;
+
+    /// Starts telling `signals` about releases seen on this node (best effort; idempotent).
+    /// Nodes that cannot (the default) leave their waiters to poll.
+    fn watch_releases(&self, _signals: &Arc<crate::signals::Signals>) {}
 }

@@ -6,6 +6,7 @@
 use super::{AcquireReply, Backend, BoxFuture, NodeError};
 use crate::scripts;
 use crate::settings::ArgError;
+use crate::signals::Signals;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::{ClusterClient, ClusterClientBuilder};
 use redis::cluster_async::ClusterConnection;
@@ -362,6 +363,81 @@ pub struct RedisNode {
     config: NodeConfig,
     /// `None` once closed with `quit()`; sockets close when in-flight calls finish.
     conn: Mutex<Option<Handle>>,
+    releases: Releases,
+}
+
+/// The node's release-announcement listener (single servers only; Cluster and Sentinel
+/// members leave their waiters to poll).
+#[derive(Default)]
+struct Releases {
+    /// A client for the Pub/Sub connection.
+    client: Option<redis::Client>,
+    watchers: Arc<Mutex<Vec<std::sync::Weak<Signals>>>>,
+    started: std::sync::atomic::AtomicBool,
+    closed: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Releases {
+    fn watch(&self, config: &NodeConfig, signals: &Arc<Signals>) {
+        use std::sync::atomic::Ordering::SeqCst;
+        {
+            let mut w = self.watchers.lock().unwrap_or_else(|e| e.into_inner());
+            w.retain(|s| s.strong_count() > 0);
+            if !w
+                .iter()
+                .any(|s| std::ptr::eq(s.as_ptr(), Arc::as_ptr(signals)))
+            {
+                w.push(Arc::downgrade(signals));
+            }
+        }
+        let Some(client) = self.client.clone() else {
+            return;
+        };
+        if self.started.swap(true, SeqCst) {
+            return;
+        }
+        let (watchers, closed) = (self.watchers.clone(), self.closed.clone());
+        let prefix = format!("{}{}", scripts::RELEASED_PREFIX, config.key_prefix);
+        tokio::spawn(async move {
+            use futures_util::StreamExt;
+            let mut backoff = Duration::from_millis(100);
+            let alive = |w: &Mutex<Vec<std::sync::Weak<Signals>>>| {
+                !closed.load(SeqCst)
+                    && w.lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .iter()
+                        .any(|s| s.strong_count() > 0)
+            };
+            while alive(&watchers) {
+                if let Ok(mut ps) = client.get_async_pubsub().await {
+                    if ps.psubscribe(scripts::RELEASED_PATTERN).await.is_ok() {
+                        backoff = Duration::from_millis(100);
+                        let mut messages = ps.into_on_message();
+                        while alive(&watchers) {
+                            // Wake up now and then to notice quit() and dropped Redlocks.
+                            match tokio::time::timeout(Duration::from_secs(1), messages.next())
+                                .await
+                            {
+                                Ok(Some(msg)) => {
+                                    let channel = msg.get_channel_name();
+                                    if let Some(resource) = channel.strip_prefix(prefix.as_str()) {
+                                        let w = watchers.lock().unwrap_or_else(|e| e.into_inner());
+                                        for s in w.iter().filter_map(|s| s.upgrade()) {
+                                            s.released(resource);
+                                        }
+                                    }
+                                }
+                                Ok(None) => break, // the connection is gone: reconnect
+                                Err(_) => {}
+                            }
+                        }
+                    }
+                }
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(2));
+            }
+        });
+    }
 }
 
 fn tls_certificates(t: &TlsOptions) -> Result<Option<redis::TlsCertificates>, NodeError> {
@@ -427,6 +503,7 @@ impl RedisNode {
             return Ok(Arc::new(RedisNode {
                 config,
                 conn: Mutex::new(Some(handle)),
+                releases: Releases::default(),
             }));
         }
         if config.sentinel.is_some() {
@@ -434,6 +511,7 @@ impl RedisNode {
             return Ok(Arc::new(RedisNode {
                 config,
                 conn: Mutex::new(Some(handle)),
+                releases: Releases::default(),
             }));
         }
         let client = match tls_certificates(&config.tls_options)? {
@@ -443,11 +521,16 @@ impl RedisNode {
             _ => redis::Client::open(config.connection_info()),
         }
         .map_err(|e| sanitize(&config, e))?;
+        let pubsub_client = client.clone();
         let conn = ConnectionManager::new_lazy_with_config(client, manager_config(&config))
             .map_err(|e| sanitize(&config, e))?;
         Ok(Arc::new(RedisNode {
             config,
             conn: Mutex::new(Some(Handle::Single(conn))),
+            releases: Releases {
+                client: Some(pubsub_client),
+                ..Default::default()
+            },
         }))
     }
 
@@ -461,6 +544,9 @@ impl RedisNode {
     /// Closes the connection; later calls fail with a clear error.
     pub fn quit(&self) {
         self.conn.lock().unwrap_or_else(|e| e.into_inner()).take();
+        self.releases
+            .closed
+            .store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn config(&self) -> &NodeConfig {
@@ -586,6 +672,11 @@ impl Backend for ScriptedNode {
 
     fn pttl(&self, resource: String) -> BoxFuture<Result<Option<u64>, NodeError>> {
         self.node.pttl(resource)
+    }
+
+    fn watch_releases(&self, signals: &Arc<Signals>) {
+        // A custom release script may not announce releases; then waiters just poll.
+        self.node.watch_releases(signals);
     }
 
     fn label(&self) -> String {
@@ -721,6 +812,10 @@ impl Backend for RedisNode {
 
     fn label(&self) -> String {
         self.config.label()
+    }
+
+    fn watch_releases(&self, signals: &Arc<Signals>) {
+        self.releases.watch(&self.config, signals);
     }
 }
 

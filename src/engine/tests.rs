@@ -546,3 +546,49 @@ async fn inspect_reports_a_quorum_holder_and_its_remaining_time() {
         FailReason::Unavailable
     );
 }
+
+/// A waiter retries as soon as the holder releases (announced by the nodes), not after its
+/// retry delay; when the nodes stay silent it still gets the lock by polling.
+#[tokio::test(start_paused = true)]
+async fn waiters_wake_on_release_and_fall_back_to_polling() {
+    for mute in [false, true] {
+        let (engine, nodes) = cluster(3);
+        for m in &nodes {
+            m.mute.store(mute, Ordering::SeqCst);
+        }
+        let engine = Arc::new(engine);
+        let holder = spec("holder");
+        engine
+            .acquire(&holder, 60_000, &settings(0.0), None, |_| {})
+            .await
+            .unwrap();
+        let slow = Settings {
+            retry_delay_ms: 10_000,
+            retry_jitter_ms: 0,
+            ..settings(5.0)
+        };
+        let e = engine.clone();
+        let t = Instant::now();
+        let waiter =
+            tokio::spawn(
+                async move { e.acquire(&spec("waiter"), 1000, &slow, None, |_| {}).await },
+            );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        engine
+            .release(&holder, Duration::from_millis(100), &settings(0.0), |_| {})
+            .await
+            .unwrap();
+        let g = waiter.await.unwrap().unwrap();
+        let took = t.elapsed();
+        if mute {
+            assert!(took >= Duration::from_secs(10), "polled: {took:?}");
+        } else {
+            assert!(
+                took < Duration::from_millis(200),
+                "woken by the release: {took:?}"
+            );
+            assert_eq!(g.attempts, 2);
+        }
+        assert_eq!(engine.signals.waited(), 0, "no waiter left registered");
+    }
+}
