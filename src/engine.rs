@@ -149,6 +149,31 @@ enum Decision {
     RollBack,
 }
 
+impl Round {
+    /// Whether validity is left (`validity = ttl - elapsed - drift > 0`, elapsed from before
+    /// the first request to the decision), and the lock this round would grant.
+    fn verdict(&self, ttl_ms: u64, settings: &Settings, attempts: u64) -> (bool, Granted) {
+        let t_start = if mutants::active(Mutant::ValidityFromReply) {
+            self.t1
+        } else {
+            self.t0
+        };
+        let elapsed = (self.t1 - t_start).as_millis() as u64;
+        let validity = validity_ms(ttl_ms, elapsed, settings.drift_factor);
+        let drift = drift_ms(ttl_ms, settings.drift_factor);
+        let granted = Granted {
+            attempts,
+            validity: Duration::from_millis(validity.max(0) as u64),
+            expires_at: t_start + Duration::from_millis(ttl_ms.saturating_sub(drift)),
+            votes: self.votes.clone(),
+        };
+        (
+            validity > 0 || mutants::active(Mutant::NoValidityCheck),
+            granted,
+        )
+    }
+}
+
 struct Round {
     votes: Vec<Option<NodeOutcome>>,
     /// `None`: cancelled before a verdict.
@@ -498,14 +523,7 @@ impl Engine {
                     &mut cancel,
                 )
                 .await;
-            let t_start = if mutants::active(Mutant::ValidityFromReply) {
-                r.t1
-            } else {
-                r.t0
-            };
-            let elapsed = (r.t1 - t_start).as_millis() as u64;
-            let validity = validity_ms(ttl_ms, elapsed, settings.drift_factor);
-            let valid = validity > 0 || mutants::active(Mutant::NoValidityCheck);
+            let (valid, granted) = r.verdict(ttl_ms, settings, attempts);
             let reason = match r.settled {
                 Some(Settled::Quorum) if valid => None,
                 Some(Settled::Quorum) => Some(FailReason::Expired),
@@ -516,13 +534,7 @@ impl Engine {
             let Some(mut reason) = reason else {
                 let _ = r.decide.send(Decision::Keep);
                 self.put_chain(&spec.value, chain);
-                let drift = drift_ms(ttl_ms, settings.drift_factor);
-                return Ok(Granted {
-                    attempts,
-                    validity: Duration::from_millis(validity.max(0) as u64),
-                    expires_at: t_start + Duration::from_millis(ttl_ms - drift),
-                    votes: r.votes,
-                });
+                return Ok(granted);
             };
             let _ = r.decide.send(Decision::RollBack);
             let exhausted = settings.max_attempts().is_some_and(|m| attempts >= m);
@@ -585,25 +597,12 @@ impl Engine {
                     &mut cancel,
                 )
                 .await;
-            let t_start = if mutants::active(Mutant::ValidityFromReply) {
-                r.t1
-            } else {
-                r.t0
-            };
-            let elapsed = (r.t1 - t_start).as_millis() as u64;
-            let validity = validity_ms(ttl_ms, elapsed, settings.drift_factor);
-            let valid = validity > 0 || mutants::active(Mutant::NoValidityCheck);
+            let (valid, granted) = r.verdict(ttl_ms, settings, attempts);
             observe(&r.votes);
             let reason = match r.settled {
                 Some(Settled::Quorum) if valid => {
                     self.put_chain(&spec.value, chain);
-                    let drift = drift_ms(ttl_ms, settings.drift_factor);
-                    return Ok(Granted {
-                        attempts,
-                        validity: Duration::from_millis(validity.max(0) as u64),
-                        expires_at: t_start + Duration::from_millis(ttl_ms - drift),
-                        votes: r.votes,
-                    });
+                    return Ok(granted);
                 }
                 Some(Settled::Quorum) => FailReason::Expired,
                 Some(Settled::NoQuorum(reason)) => reason,
