@@ -391,6 +391,12 @@ function describeScripts(custom) {
   return Object.freeze(out)
 }
 
+function isPlainObject(o) {
+  if (o === null || typeof o !== 'object') return false
+  const proto = Object.getPrototypeOf(o)
+  return proto === Object.prototype || proto === null
+}
+
 function isSignal(s) {
   return s !== null && typeof s === 'object' && typeof s.aborted === 'boolean' && typeof s.addEventListener === 'function'
 }
@@ -400,6 +406,7 @@ class Redlock extends EventEmitter {
   #clients
   #list
   #labels
+  #statKeys
   constructor(clients, settings, scripts) {
     super()
     if (clients === null || typeof clients !== 'object' || typeof clients[Symbol.iterator] !== 'function') {
@@ -409,6 +416,10 @@ class Redlock extends EventEmitter {
     const list = [...new Set(clients)]
     const nodes = list.map(nativeOf)
     this.#labels = nodes.map((n) => n.label)
+    // ExecutionStats are keyed by the caller's client objects; a URL string or a plain options
+    // object would carry its password into every stats Map, so those are keyed by their
+    // redacted URL instead.
+    this.#statKeys = list.map((c, i) => (typeof c === 'string' || isPlainObject(c) ? nodes[i].url : c))
     const custom = resolveScripts(settings, scripts)
     this.#native = call(() => new NativeRedlock(nodes, settings, custom))
     Object.defineProperty(this, 'scripts', { value: describeScripts(custom), enumerable: false })
@@ -474,7 +485,7 @@ class Redlock extends EventEmitter {
       const votesFor = new Set()
       const votesAgainst = new Map()
       votes.forEach((v, i) => {
-        const client = this.#list[i]
+        const client = this.#statKeys[i]
         // For a release, a node with nothing of ours left confirmed it as much as one that
         // deleted: both are votes for.
         if (v.kind === 'for' || (releasing && v.kind === 'against')) {
@@ -507,7 +518,10 @@ class Redlock extends EventEmitter {
   }
 
   async #acquire(resources, duration, settings, v4) {
-    const signal = settings && settings.signal
+    if (settings !== undefined && settings !== null && typeof settings !== 'object') {
+      throw typeError('settings must be an object.')
+    }
+    const signal = settings ? settings.signal : undefined
     let token = null
     let onAbort = null
     if (signal !== undefined && signal !== null) {
@@ -614,6 +628,9 @@ class Redlock extends EventEmitter {
   /** Acquires once, without retries: the Lock, or `null` when the resource is held. */
   async tryAcquire(resources, duration, settings) {
     try {
+      if (settings !== undefined && settings !== null && typeof settings !== 'object') {
+        throw typeError('settings must be an object.')
+      }
       return await this.#acquire(resources, duration, { ...(settings || {}), retryCount: 0 }, false)
     } catch (e) {
       if (e instanceof ExecutionError && e.reason === 'held') return null

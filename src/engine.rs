@@ -374,7 +374,7 @@ impl Engine {
                 }
             };
             if cleanup {
-                let _ = timeout(node_timeout, backend.release(res, val)).await;
+                let _ = timeout(node_timeout, backend.rollback(res, val)).await;
             }
         })
     }

@@ -55,6 +55,18 @@ end
 return count
 "#;
 
+/// RELEASE without the announcement, for rolling back a failed attempt.
+pub const ROLLBACK_LUA: &str = r#"
+local count = 0
+for _, key in ipairs(KEYS) do
+  if redis.pcall("GET", key) == ARGV[1] then
+    redis.call("DEL", key)
+    count = count + 1
+  end
+end
+return count
+"#;
+
 /// The Pub/Sub pattern that matches every release announcement.
 pub const RELEASED_PATTERN: &str = "redlock-rs:released:*";
 pub const RELEASED_PREFIX: &str = "redlock-rs:released:";
@@ -128,6 +140,7 @@ impl CustomScripts {
 pub static ACQUIRE: LazyLock<Script> = LazyLock::new(|| Script::new(ACQUIRE_LUA));
 pub static EXTEND: LazyLock<Script> = LazyLock::new(|| Script::new(EXTEND_LUA));
 pub static RELEASE: LazyLock<Script> = LazyLock::new(|| Script::new(RELEASE_LUA));
+pub static ROLLBACK: LazyLock<Script> = LazyLock::new(|| Script::new(ROLLBACK_LUA));
 
 #[cfg(test)]
 mod tests {

@@ -30,7 +30,7 @@ impl Signals {
             .map(|r| {
                 let n = m.entry(r.clone()).or_default().clone();
                 let mut f = Box::pin(n.notified_owned());
-                // Enabled now: a notify_waiters() from here on wakes it.
+                // Enabled now: it is in the wait queue from here on.
                 f.as_mut().enable();
                 f
             })
@@ -42,11 +42,12 @@ impl Signals {
         }
     }
 
-    /// A node saw `resource` released.
+    /// A node saw `resource` released: wake the longest-waiting local waiter (FIFO), not all
+    /// of them — only one can win, and the others would just add a round each.
     pub fn released(&self, resource: &str) {
         let m = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(n) = m.get(resource) {
-            n.notify_waiters();
+            n.notify_one();
         }
     }
 

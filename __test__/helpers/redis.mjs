@@ -17,6 +17,8 @@
 import { spawn, spawnSync } from 'node:child_process'
 import net from 'node:net'
 import os from 'node:os'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
@@ -124,7 +126,9 @@ class RedisServer {
         '--bind', HOST,
         '--save', '',
         '--appendonly', 'no',
-        '--dir', os.tmpdir(),
+        // A directory of its own: a shared one would let any dump.rdb written by one server
+        // (BGSAVE, SHUTDOWN) be loaded by every server started after it.
+        '--dir', this.dir || (this.dir = mkdtempSync(join(os.tmpdir(), 'redlock-rs-redis-'))),
         '--protected-mode', 'no',
         ...(this.password ? ['--requirepass', this.password] : []),
       ],
@@ -147,12 +151,32 @@ class RedisServer {
     const deadline = Date.now() + START_TIMEOUT_MS
     for (let i = 0; i < 250 && Date.now() < deadline; i++) {
       if (!this.alive) break
-      if (await ping(this.port, 200)) return this
+      if (await ping(this.port, 200)) {
+        // Another test process may have taken the port between freePort() and our bind: the
+        // server that answers must be our child.
+        if (await this._answeringPid() === child.pid) return this
+        break
+      }
       await sleep(20)
     }
     const out = this.output.trim().split('\n').slice(-5).join('\n')
     await this.kill()
     throw new Error(`redis-server on ${HOST}:${this.port} did not start within ${START_TIMEOUT_MS} ms:\n${out}`)
+  }
+
+  /** The process id of the server that answers on this port (INFO server), or null. */
+  async _answeringPid() {
+    const c = new IORedis({ host: HOST, port: this.port, password: this.password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+    c.on('error', () => {})
+    try {
+      await c.connect()
+      const m = /process_id:(\d+)/.exec(await c.info('server'))
+      return m ? Number(m[1]) : null
+    } catch {
+      return null
+    } finally {
+      c.disconnect()
+    }
   }
 
   /** An ioredis client to inspect this server (GET, PTTL, DBSIZE...), created lazily. */
@@ -259,6 +283,7 @@ export async function startServers(n, options = {}) {
 /** Stops every server started by this process and closes the inspection clients. */
 export async function stopAll() {
   await Promise.all([...servers].map((s) => s.stop()))
+  for (const s of servers) if (s.dir) rmSync(s.dir, { recursive: true, force: true })
   servers.clear()
 }
 

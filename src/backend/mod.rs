@@ -64,6 +64,16 @@ pub trait Backend: Send + Sync + 'static {
         value: Arc<str>,
     ) -> BoxFuture<Result<u64, NodeError>>;
 
+    /// Like `release`, for undoing a failed attempt: nobody is told (a real release wakes the
+    /// waiters; the rollback of a partial lock would only wake them for nothing).
+    fn rollback(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+    ) -> BoxFuture<Result<u64, NodeError>> {
+        self.release(resources, value)
+    }
+
     /// Remaining TTL of `resource` in ms: `None` when absent, `Some(u64::MAX)` without expiry.
     fn pttl(&self, resource: String) -> BoxFuture<Result<Option<u64>, NodeError>>;
 

@@ -593,6 +593,39 @@ pub struct ScriptedNode {
 }
 
 impl RedisNode {
+    /// Deletes the keys that hold `value` with `script` (RELEASE announces, ROLLBACK does not).
+    fn compare_and_delete(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+        script: &'static redis::Script,
+    ) -> BoxFuture<Result<u64, NodeError>> {
+        let conn = self.conn();
+        let config = self.config.clone();
+        Box::pin(async move {
+            let handle = conn?;
+            let mut conn = handle.clone().ready(&config).await?;
+            let resources = keys(&config, &resources);
+            if crate::mutants::active(crate::mutants::Mutant::PlainDelRelease) {
+                return redis::cmd("DEL")
+                    .arg(&*resources)
+                    .query_async::<u64>(&mut conn)
+                    .await
+                    .map_err(|e| sanitize(&config, e));
+            }
+            let r: u64 = script
+                .key(&*resources)
+                .arg(&*value)
+                .invoke_async(&mut conn)
+                .await
+                .map_err(|e| {
+                    handle.forget_master();
+                    sanitize(&config, e)
+                })?;
+            Ok(r)
+        })
+    }
+
     /// Runs a caller-supplied script (EVALSHA, EVAL on NOSCRIPT) and returns its integer reply.
     fn eval(
         &self,
@@ -668,6 +701,17 @@ impl Backend for ScriptedNode {
         };
         let f = self.node.eval(s, &resources, vec![value.to_string()]);
         Box::pin(async move { Ok(f.await?.max(0) as u64) })
+    }
+
+    fn rollback(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+    ) -> BoxFuture<Result<u64, NodeError>> {
+        match &self.scripts.release {
+            Some(_) => self.release(resources, value),
+            None => self.node.rollback(resources, value),
+        }
     }
 
     fn pttl(&self, resource: String) -> BoxFuture<Result<Option<u64>, NodeError>> {
@@ -761,30 +805,15 @@ impl Backend for RedisNode {
         resources: Arc<[String]>,
         value: Arc<str>,
     ) -> BoxFuture<Result<u64, NodeError>> {
-        let conn = self.conn();
-        let config = self.config.clone();
-        Box::pin(async move {
-            let handle = conn?;
-            let mut conn = handle.clone().ready(&config).await?;
-            let resources = keys(&config, &resources);
-            if crate::mutants::active(crate::mutants::Mutant::PlainDelRelease) {
-                return redis::cmd("DEL")
-                    .arg(&*resources)
-                    .query_async::<u64>(&mut conn)
-                    .await
-                    .map_err(|e| sanitize(&config, e));
-            }
-            let r: u64 = scripts::RELEASE
-                .key(&*resources)
-                .arg(&*value)
-                .invoke_async(&mut conn)
-                .await
-                .map_err(|e| {
-                    handle.forget_master();
-                    sanitize(&config, e)
-                })?;
-            Ok(r)
-        })
+        self.compare_and_delete(resources, value, &scripts::RELEASE)
+    }
+
+    fn rollback(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+    ) -> BoxFuture<Result<u64, NodeError>> {
+        self.compare_and_delete(resources, value, &scripts::ROLLBACK)
     }
 
     fn pttl(&self, resource: String) -> BoxFuture<Result<Option<u64>, NodeError>> {

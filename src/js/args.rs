@@ -217,6 +217,16 @@ pub fn resources(v: &Unknown, name: &str) -> std::result::Result<Vec<String>, Ar
 
 /// PEM material: a string, a Buffer, or an array of those (concatenated).
 pub fn pem(v: &Unknown, name: &str) -> std::result::Result<Option<Vec<u8>>, ArgError> {
+    pem_at(v, name, true)
+}
+
+/// One level of array only, as Node's `tls` options: a nested or cyclic array is refused
+/// rather than followed (unbounded recursion would overflow the stack).
+fn pem_at(
+    v: &Unknown,
+    name: &str,
+    array_ok: bool,
+) -> std::result::Result<Option<Vec<u8>>, ArgError> {
     let bad = || {
         ArgError::type_error(format!(
             "{name} must be a PEM string, a Buffer or an array of them."
@@ -236,12 +246,12 @@ pub fn pem(v: &Unknown, name: &str) -> std::result::Result<Option<Vec<u8>>, ArgE
             .map(|b| Some(b.to_vec()))
             .map_err(|_| bad());
     }
-    if v.is_array().map_err(|_| bad())? {
+    if array_ok && v.is_array().map_err(|_| bad())? {
         let arr = unsafe { v.cast::<Array>() }.map_err(|_| bad())?;
         let mut out = Vec::new();
         for i in 0..arr.len() {
             let item = arr.get::<Unknown>(i).ok().flatten().ok_or_else(bad)?;
-            let part = pem(&item, name)?.ok_or_else(bad)?;
+            let part = pem_at(&item, name, false)?.ok_or_else(bad)?;
             out.extend_from_slice(&part);
             out.push(b'\n');
         }

@@ -202,12 +202,17 @@ impl NativeRedlock {
         env: &'env Env,
         resources: Unknown,
         value: Unknown,
-        expiration: f64,
+        expiration: Unknown,
         duration: Unknown,
         settings: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, NativeExecution>> {
         let resources = args::resources(&resources, "lock.resources").map_err(|e| throw(env, e))?;
         let value = value_arg(&value).map_err(|e| throw(env, e))?;
+        let expiration = args::opt_number(&expiration, "lock.expiration")
+            .and_then(|e| {
+                e.ok_or_else(|| ArgError::type_error("lock.expiration must be a number."))
+            })
+            .map_err(|e| throw(env, e))?;
         let ttl = args::duration(&duration).map_err(|e| throw(env, e))?;
         let settings = self.call_settings(env, settings)?;
         let hint = if expiration.is_finite() && expiration > 0.0 {
