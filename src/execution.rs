@@ -64,20 +64,23 @@ pub async fn acquire(
     }
 }
 
-/// Extends a lock whose expiry is known here (monotonic) or given by the caller (`hint`).
+/// Extends a lock. Its expiry is the monotonic one known here; the caller's wall-clock `hint`
+/// only serves for a lock this process did not hand out, so a wall-clock jump changes nothing.
+/// `None`: the caller invalidated the lock (`expiration = 0`), so it is refused.
 pub async fn extend(
     engine: &Engine,
     leases: &Leases,
     spec: &LockSpec,
-    hint: Instant,
+    hint: Option<Instant>,
     ttl_ms: u64,
     settings: &Settings,
 ) -> Execution {
     let start = epoch_ms_now();
     let mut rec = Recorder::new(settings);
-    let expires_at = leases
-        .get(&spec.value)
-        .map_or(hint, |known| known.min(hint));
+    let expires_at = match hint {
+        None => Instant::now(),
+        Some(hint) => leases.get(&spec.value).unwrap_or(hint),
+    };
     let result = engine
         .extend(spec, expires_at, ttl_ms, settings, None, |v| rec.record(v))
         .await;
@@ -173,7 +176,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn extend_uses_the_earlier_of_the_known_and_given_expiry() {
+    async fn extend_trusts_the_monotonic_expiry_unless_the_caller_invalidated_the_lock() {
         let (e, _m) = engine();
         let leases = Leases::default();
         let spec = LockSpec {
@@ -189,14 +192,20 @@ mod tests {
             .result
             .is_ok());
         // An old Lock instance whose expiration was zeroed: refused without I/O.
-        let x = extend(&e, &leases, &spec, Instant::now(), 1000, &s).await;
+        let x = extend(&e, &leases, &spec, None, 1000, &s).await;
         let f = x.result.unwrap_err();
         assert_eq!((f.reason, f.attempts), (FailReason::Expired, 0));
+        // The wall clock jumped forward: the caller's expiration looks past, the lock is not.
+        let jumped = Instant::now() - Duration::from_secs(10);
+        assert!(extend(&e, &leases, &spec, Some(jumped), 1000, &s)
+            .await
+            .result
+            .is_ok());
         let x = extend(
             &e,
             &leases,
             &spec,
-            Instant::now() + Duration::from_secs(5),
+            Some(Instant::now() + Duration::from_secs(5)),
             2000,
             &s,
         )

@@ -91,7 +91,8 @@ impl Keeper {
                     _ = stopped.wait_for(|s| *s) => return,
                 }
                 let x =
-                    execution::extend(&engine, &leases, &spec, exp, opts.ttl_ms, &settings).await;
+                    execution::extend(&engine, &leases, &spec, Some(exp), opts.ttl_ms, &settings)
+                        .await;
                 match x.result {
                     Ok(g) => {
                         *st.expires_at.lock().unwrap_or_else(|e| e.into_inner()) = g.expires_at;

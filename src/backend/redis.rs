@@ -593,12 +593,14 @@ pub struct ScriptedNode {
 }
 
 impl RedisNode {
-    /// Deletes the keys that hold `value` with `script` (RELEASE announces, ROLLBACK does not).
+    /// Deletes the keys that hold `value`: a release announces it; a rollback does not, and is
+    /// sent as a self-contained EVAL — it often goes to a slow or paused node and may outlive
+    /// its own timeout, when an EVALSHA answered NOSCRIPT could no longer fall back to EVAL.
     fn compare_and_delete(
         &self,
         resources: Arc<[String]>,
         value: Arc<str>,
-        script: &'static redis::Script,
+        rollback: bool,
     ) -> BoxFuture<Result<u64, NodeError>> {
         let conn = self.conn();
         let config = self.config.clone();
@@ -613,16 +615,25 @@ impl RedisNode {
                     .await
                     .map_err(|e| sanitize(&config, e));
             }
-            let r: u64 = script
-                .key(&*resources)
-                .arg(&*value)
-                .invoke_async(&mut conn)
-                .await
-                .map_err(|e| {
-                    handle.forget_master();
-                    sanitize(&config, e)
-                })?;
-            Ok(r)
+            let r: redis::RedisResult<u64> = if rollback {
+                redis::cmd("EVAL")
+                    .arg(scripts::ROLLBACK_LUA)
+                    .arg(resources.len())
+                    .arg(&*resources)
+                    .arg(&*value)
+                    .query_async(&mut conn)
+                    .await
+            } else {
+                scripts::RELEASE
+                    .key(&*resources)
+                    .arg(&*value)
+                    .invoke_async(&mut conn)
+                    .await
+            };
+            r.map_err(|e| {
+                handle.forget_master();
+                sanitize(&config, e)
+            })
         })
     }
 
@@ -805,7 +816,7 @@ impl Backend for RedisNode {
         resources: Arc<[String]>,
         value: Arc<str>,
     ) -> BoxFuture<Result<u64, NodeError>> {
-        self.compare_and_delete(resources, value, &scripts::RELEASE)
+        self.compare_and_delete(resources, value, false)
     }
 
     fn rollback(
@@ -813,7 +824,7 @@ impl Backend for RedisNode {
         resources: Arc<[String]>,
         value: Arc<str>,
     ) -> BoxFuture<Result<u64, NodeError>> {
-        self.compare_and_delete(resources, value, &scripts::ROLLBACK)
+        self.compare_and_delete(resources, value, true)
     }
 
     fn pttl(&self, resource: String) -> BoxFuture<Result<Option<u64>, NodeError>> {

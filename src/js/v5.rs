@@ -215,11 +215,7 @@ impl NativeRedlock {
             .map_err(|e| throw(env, e))?;
         let ttl = args::duration(&duration).map_err(|e| throw(env, e))?;
         let settings = self.call_settings(env, settings)?;
-        let hint = if expiration.is_finite() && expiration > 0.0 {
-            from_epoch_ms(expiration)
-        } else {
-            tokio::time::Instant::now()
-        };
+        let hint = (expiration.is_finite() && expiration > 0.0).then(|| from_epoch_ms(expiration));
         let holder = self.holder().clone();
         let leases = self.leases().clone();
         let timeout_ms = settings.node_timeout(ttl).as_millis();
