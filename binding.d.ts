@@ -104,7 +104,10 @@ export interface NativeExecution {
   /** Why it failed, naming nodes by index and `host:port`. */
   detail?: string
   value: string
-  /** `Date.now()`-based expiration of the lock (0 when not ok). */
+  /**
+   * `Date.now()`-based expiration of the lock (0 when not ok, except for a failed extend
+   * that may have shortened the lock: then its new, earlier end).
+   */
   expiration: number
   /** Attempts made. */
   attemptCount: number

@@ -577,6 +577,9 @@ class Redlock extends EventEmitter {
     const x = await call(() => this.#native.extend(lock.resources, lock.value, lock.expiration, duration, settings))
     const attempts = this.#stats(x, lock.resources.length)
     if (!x.ok) {
+      // A failed extend to a shorter duration may have shortened the keys on some servers:
+      // the lock is now only valid until that earlier end.
+      if (x.expiration > 0 && x.expiration < lock.expiration) lock.expiration = x.expiration
       if (x.reason === 'expired' && x.attemptCount === 0) {
         const message = v4
           ? `Cannot extend lock on resource "${lock.resources}" because the lock has already expired.`

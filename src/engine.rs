@@ -71,6 +71,9 @@ pub struct Failure {
     pub votes: Vec<Option<NodeOutcome>>,
     pub labels: Arc<[String]>,
     pub node_timeout: Duration,
+    /// A failed extend to a shorter TTL may still have shortened the keys on some nodes: the
+    /// lock is then only safe until this earlier instant.
+    pub capped: Option<Instant>,
 }
 
 impl Failure {
@@ -270,6 +273,7 @@ impl Engine {
             votes,
             labels: self.labels.clone(),
             node_timeout: t,
+            capped: None,
         }
     }
 
@@ -581,10 +585,14 @@ impl Engine {
         let node_timeout = settings.node_timeout(ttl_ms);
         let mut chain = self.take_chain(&spec.value);
         let mut attempts = 0u64;
+        let mut expires_at = expires_at;
+        let mut capped = None;
+        let fail = |f: Failure, capped: Option<Instant>| Failure { capped, ..f };
         loop {
             if Instant::now() >= expires_at && !mutants::active(Mutant::ExtendWithoutOwnerCheck) {
                 self.put_chain(&spec.value, chain);
-                return Err(self.failure(FailReason::Expired, attempts, Vec::new(), node_timeout));
+                let f = self.failure(FailReason::Expired, attempts, Vec::new(), node_timeout);
+                return Err(fail(f, capped));
             }
             attempts += 1;
             let r = self
@@ -599,6 +607,12 @@ impl Engine {
                 .await;
             let (valid, granted) = r.verdict(ttl_ms, settings, attempts);
             observe(&r.votes);
+            // Any node may have applied the new, shorter TTL even if the round fails: from
+            // now on the lock can only be counted on until the earliest such end.
+            if granted.expires_at < expires_at {
+                expires_at = granted.expires_at;
+                capped = Some(expires_at);
+            }
             let reason = match r.settled {
                 Some(Settled::Quorum) if valid => {
                     self.put_chain(&spec.value, chain);
@@ -615,7 +629,10 @@ impl Engine {
                 continue;
             }
             self.put_chain(&spec.value, chain);
-            return Err(self.failure(reason, attempts, r.votes, node_timeout));
+            return Err(fail(
+                self.failure(reason, attempts, r.votes, node_timeout),
+                capped,
+            ));
         }
     }
 

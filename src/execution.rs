@@ -84,8 +84,13 @@ pub async fn extend(
     let result = engine
         .extend(spec, expires_at, ttl_ms, settings, None, |v| rec.record(v))
         .await;
-    if let Ok(g) = &result {
-        leases.insert(&spec.value, g.expires_at);
+    match &result {
+        Ok(g) => leases.insert(&spec.value, g.expires_at),
+        Err(f) => {
+            if let Some(capped) = f.capped {
+                leases.insert(&spec.value, capped);
+            }
+        }
     }
     Execution {
         result,

@@ -592,3 +592,37 @@ async fn waiters_wake_on_release_and_fall_back_to_polling() {
         assert_eq!(engine.signals.waited(), 0, "no waiter left registered");
     }
 }
+
+/// A failed extend to a shorter TTL may have shortened the keys on the nodes it reached: the
+/// lock's validity is cut to that earlier end, and later extends are refused after it.
+#[tokio::test(start_paused = true)]
+async fn a_failed_shorter_extend_caps_the_lock() {
+    let (engine, nodes) = cluster(5);
+    let sp = spec("mine");
+    let g = engine
+        .acquire(&sp, 3000, &settings(0.0), None, |_| {})
+        .await
+        .unwrap();
+    for m in &nodes[2..] {
+        m.set_paused(true);
+    }
+    let t = Instant::now();
+    let f = engine
+        .extend(&sp, g.expires_at, 200, &settings(0.0), None, |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(f.reason, FailReason::Unavailable);
+    let capped = f.capped.expect("capped");
+    assert!(capped < g.expires_at);
+    assert_eq!(capped, t + Duration::from_millis(200 - 4));
+    // Two nodes now expire at ~200 ms: after the cap the lock is not extendable any more.
+    for m in &nodes[2..] {
+        m.set_paused(false);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let f = engine
+        .extend(&sp, capped, 3000, &settings(0.0), None, |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!((f.reason, f.attempts), (FailReason::Expired, 0));
+}

@@ -58,7 +58,8 @@ pub struct NativeExecution {
     /// Why it failed, naming nodes by index and `host:port`.
     pub detail: Option<String>,
     pub value: String,
-    /// `Date.now()`-based expiration of the lock (0 when not ok).
+    /// `Date.now()`-based expiration of the lock (0 when not ok, except for a failed extend
+    /// that may have shortened the lock: then its new, earlier end).
     pub expiration: f64,
     /// Attempts made.
     pub attempt_count: f64,
@@ -128,7 +129,15 @@ fn to_native(x: Execution, value: String, timeout_ms: u128) -> NativeExecution {
             attempts,
             start: x.start,
         },
-        Err(f) => failed(&f, value, attempts, x.start),
+        Err(f) => {
+            let capped = f.capped;
+            let mut out = failed(&f, value, attempts, x.start);
+            // A failed extend that may have shortened keys: the lock's new, earlier end.
+            if let Some(c) = capped {
+                out.expiration = to_epoch_ms(c).floor();
+            }
+            out
+        }
     }
 }
 
