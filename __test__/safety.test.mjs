@@ -1,0 +1,54 @@
+// The randomized Jepsen-style safety test (faults.md §4), CI profile: runs
+// __test__/safety/orchestrator.mjs as a child process (N=5 redis-servers behind fault proxies,
+// client processes, a seeded nemesis, the checker V1–V7 and an unsafe control phase) and
+// asserts that it found no violation and that the control was detected.
+//
+// The environment is passed through unchanged (SEED=… replays a run; REDLOCK_RS_MUTANT and
+// NAPI_RS_NATIVE_LIBRARY_PATH select a mutant build, which must make this test fail).
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const ORCHESTRATOR = path.join(here, 'safety', 'orchestrator.mjs')
+const TIMEOUT_MS = 180_000
+
+test('randomized safety test (CI profile): no violation, control detected', { timeout: TIMEOUT_MS + 10_000 }, async () => {
+  const child = spawn(process.execPath, [ORCHESTRATOR], {
+    env: { ...process.env, SAFETY_PROFILE: process.env.SAFETY_PROFILE || 'ci' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (d) => (out += d))
+  child.stderr.on('data', (d) => (err += d))
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    // The orchestrator stops its own children on SIGTERM (and by pid on exit).
+    try {
+      process.kill(child.pid, 'SIGTERM')
+    } catch {}
+    setTimeout(() => {
+      try {
+        process.kill(child.pid, 'SIGKILL')
+      } catch {}
+    }, 5000).unref()
+  }, TIMEOUT_MS)
+  const [code, signal] = await new Promise((resolve) => child.once('exit', (c, s) => resolve([c, s])))
+  clearTimeout(timer)
+  // The orchestrator's summary, in the test output.
+  for (const line of out.trimEnd().split("\n")) console.log(line)
+  if (err.trim()) for (const line of err.trimEnd().split('\n').slice(-40)) console.log(`stderr: ${line}`)
+
+  assert.equal(timedOut, false, `the orchestrator did not finish within ${TIMEOUT_MS / 1000} s`)
+  const last = out.trimEnd().split('\n').pop()
+  assert.match(last, /^\d+ passed, \d+ failed$/, 'the last line is the tally')
+  const hits = /^control-v1-hits: (\d+)$/m.exec(out)
+  assert.ok(hits, 'the control phase ran')
+  assert.ok(Number(hits[1]) > 0, 'the unsafe control phase must be flagged by the checker (V1)')
+  assert.equal(code, 0, `the orchestrator exited ${code} ${signal || ''}: ${last}`)
+  assert.match(last, /^\d+ passed, 0 failed$/)
+})
