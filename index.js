@@ -554,7 +554,12 @@ class Redlock extends EventEmitter {
       throw this.#fail(v4, message, x, attempts)
     }
     const lock = new Lock(this, [...resources], x.value, attempts, x.expiration)
-    if (v4) v4Locks.add(lock)
+    if (v4) {
+      v4Locks.add(lock)
+      // v4's Lock also tells how many attempts were left.
+      const retryCount = this.#retryCount(settings)
+      lock.attemptsRemaining = retryCount === -1 ? Infinity : Math.max(0, retryCount + 1 - x.attemptCount)
+    }
     return lock
   }
 

@@ -5,6 +5,7 @@
 //   npm run mutants                       all mutants; each stops at the first suite that catches it
 //   MUTANTS_ALL_SUITES=1 npm run mutants  every suite for every mutant (slow: ~5 min a mutant)
 //   MUTANTS=floor-quorum npm run mutants  one mutant
+//   MUTANTS_SUITES=fault-matrix,safety    only these suites
 import { spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, dirname } from 'node:path'
@@ -30,7 +31,7 @@ const suites = [
     .map((base) => ({ base, files: listTests(base) }))
     .filter((s) => s.files.length > 0)
     .map((s) => ({ name: s.base, cmd: process.execPath, args: ['--test', '--test-concurrency=1', ...s.files] })),
-]
+].filter((s) => !process.env.MUTANTS_SUITES || process.env.MUTANTS_SUITES.split(',').includes(s.name))
 
 function listTests(base) {
   const dir = join(root, '__test__')
