@@ -620,7 +620,8 @@ declare namespace Redlock {
     /**
      * `Date.now()`-based time (ms) at which the lock's validity ends — already reduced by the
      * elapsed time and the clock drift allowance. `0` once released, or (v5 API) once
-     * superseded by an extension.
+     * superseded by an extension. A failed extend to a shorter duration lowers it to the
+     * earliest end that extend may have set on some servers.
      */
     expiration: number
     /**
@@ -628,6 +629,11 @@ declare namespace Redlock {
      * node-redlock 4.2.0); typed `string | string[]` for code written against `@types/redlock`.
      */
     readonly resource: string | string[]
+    /**
+     * v4: attempts that were left when a v4 entry point (`lock`, `lockWithOptions`, v4
+     * `acquire`) took the lock (`Infinity` with `retryCount: -1`); `undefined` for v5 locks.
+     */
+    attemptsRemaining?: number
     /** node-redlock v5: {@link Redlock.release | redlock.release(this)}. */
     release(): Promise<ExecutionResult>
     /**
