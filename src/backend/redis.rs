@@ -360,7 +360,9 @@ impl redis::aio::ConnectionLike for AnyConn {
 
 /// One Redis master, or one Redis Cluster.
 pub struct RedisNode {
-    config: NodeConfig,
+    // Shared, not copied: every operation takes a reference for its future (TLS material
+    // included), so a per-call clone would copy certificates on the hot path.
+    config: Arc<NodeConfig>,
     /// `None` once closed with `quit()`; sockets close when in-flight calls finish.
     conn: Mutex<Option<Handle>>,
     releases: Releases,
@@ -501,7 +503,7 @@ impl RedisNode {
         if !config.cluster.is_empty() {
             let handle = cluster_handle(&config)?;
             return Ok(Arc::new(RedisNode {
-                config,
+                config: Arc::new(config),
                 conn: Mutex::new(Some(handle)),
                 releases: Releases::default(),
             }));
@@ -509,7 +511,7 @@ impl RedisNode {
         if config.sentinel.is_some() {
             let handle = Handle::Sentinel(Arc::default());
             return Ok(Arc::new(RedisNode {
-                config,
+                config: Arc::new(config),
                 conn: Mutex::new(Some(handle)),
                 releases: Releases::default(),
             }));
@@ -525,7 +527,7 @@ impl RedisNode {
         let conn = ConnectionManager::new_lazy_with_config(client, manager_config(&config))
             .map_err(|e| sanitize(&config, e))?;
         Ok(Arc::new(RedisNode {
-            config,
+            config: Arc::new(config),
             conn: Mutex::new(Some(Handle::Single(conn))),
             releases: Releases {
                 client: Some(pubsub_client),
