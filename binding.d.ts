@@ -15,6 +15,17 @@ export declare class CancelToken {
   cancel(): void
 }
 
+/**
+ * The JS thread's side: counts operations in flight to ref the wake-up function only while
+ * there are some, and drains finished work.
+ */
+export declare class CompletionQueue {
+  /** `onReady()` is called on the JS thread when finished work is waiting in `drain()`. */
+  constructor(onReady: () => void)
+  /** Everything that finished since the last drain. */
+  drain(): Array<Completion>
+}
+
 /** One Redis node with its own connection (use `IoredisClient` / `RedisJsClient` from JS). */
 export declare class NativeClient {
   /**
@@ -71,20 +82,29 @@ export declare class NativeRedlock {
   releaseLock(resource: string, lockId: string): Promise<void>
   /** Closes the connections of every node. */
   quit(): Promise<void>
-  /** Acquires `resources` with a fresh random value; always resolves (check `ok`). */
-  acquire(resources: string[], duration: number, settings?: object | null, cancel?: CancelToken | null): Promise<NativeExecution>
+  /**
+   * Starts acquiring `resources` with a fresh random value; the result (check `ok`) arrives
+   * in `queue` under `id`. Throws only for bad arguments.
+   */
+  acquire(queue: CompletionQueue, id: number, resources: string[], duration: number, settings?: object | null, cancel?: CancelToken | null): void
   /**
    * Extends a lock to `duration` from now. `expiration` is the caller's `Lock.expiration`
    * (0 = invalidated): the earlier of it and the expiry known here applies.
    */
-  extend(resources: string[], value: string, expiration: number, duration: number, settings?: object | null): Promise<NativeExecution>
+  extend(queue: CompletionQueue, id: number, resources: string[], value: string, expiration: number, duration: number, settings?: object | null): void
   /** Releases a lock on every node; resolves `ok` once a quorum confirmed. */
-  release(resources: string[], value: string, settings?: object | null): Promise<NativeExecution>
+  release(queue: CompletionQueue, id: number, resources: string[], value: string, settings?: object | null): void
   /**
    * Remaining ms until fewer than a quorum of nodes hold `resource` (by any owner), or
    * `null` when no quorum holds it. Rejects when no quorum of nodes answered.
    */
   inspect(resource: string): Promise<number | null>
+}
+
+/** One finished operation. */
+export interface Completion {
+  id: number
+  x: NativeExecution
 }
 
 export declare function defaultScripts(): DefaultScripts
@@ -111,19 +131,16 @@ export interface NativeExecution {
   expiration: number
   /** Attempts made. */
   attemptCount: number
-  /** Votes per attempt (with `retryCount: -1`, only the last attempt). */
-  attempts: Array<Array<NativeVote>>
-  start: number
-}
-
-/** One node's vote in one attempt. */
-export interface NativeVote {
   /**
-   * `for`, `against` (held by another owner / not held), `error`, `timeout`, or `pending`
-   * (no answer yet when the verdict became certain).
+   * Votes per attempt (with `retryCount: -1`, only the last attempt), one character per
+   * node (compact: this crosses into JS on every operation): `f` for, `a` against (held by
+   * another owner / not held), `e` error, `t` timeout, `p` pending (no answer yet when the
+   * verdict became certain).
    */
-  kind: string
-  message?: string
+  attempts: Array<string>
+  /** The message of every `e` and `t` vote, in order of appearance. */
+  messages: Array<string>
+  start: number
 }
 
 /** The resolved settings (`nodeTimeout: null` = derived from each TTL). */

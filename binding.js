@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.CancelToken = nativeBinding.CancelToken
+module.exports.CompletionQueue = nativeBinding.CompletionQueue
 module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.NativeKeeper = nativeBinding.NativeKeeper
 module.exports.NativeRedlock = nativeBinding.NativeRedlock

@@ -23,13 +23,40 @@ function loadBinding() {
   }
 }
 
-const { NativeClient, NativeRedlock, CancelToken, defaultScripts } = loadBinding()
+const { NativeClient, NativeRedlock, CancelToken, CompletionQueue, defaultScripts } = loadBinding()
 
 // node-redlock's messages, verbatim.
 const QUORUM_MESSAGE = 'The operation was unable to achieve a quorum during its retry window.'
 const EXPIRED_EXTEND_MESSAGE = 'Cannot extend an already-expired lock.'
 const THRESHOLD_MESSAGE =
   'A lock `duration` must be at least 100ms greater than the `automaticExtensionThreshold` setting.'
+
+// ---------------------------------------------------------------------------------------------
+// Promise plumbing for acquire / extend / release: the addon starts the work and returns at
+// once; finished work is drained in batches, one wake-up of this thread per batch (see
+// src/js/completions.rs). Here only the resolvers are kept, by operation id.
+
+const resolvers = new Map()
+let lastId = 0
+const completions = new CompletionQueue(() => {
+  const done = completions.drain()
+  for (let i = 0; i < done.length; i++) {
+    const { id, x } = done[i]
+    const resolve = resolvers.get(id)
+    if (resolve !== undefined) {
+      resolvers.delete(id)
+      resolve(x)
+    }
+  }
+})
+
+/** Starts a native operation `start(queue, id)`; resolves with its result. */
+function submit(start) {
+  // Ids wrap at 2^32; an id is free again long before that many operations are in flight.
+  const id = (lastId = (lastId + 1) >>> 0)
+  call(() => start(completions, id))
+  return new Promise((resolve) => resolvers.set(id, resolve))
+}
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -403,6 +430,7 @@ function isSignal(s) {
 
 class Redlock extends EventEmitter {
   #native
+  #quorum
   #clients
   #list
   #labels
@@ -422,6 +450,7 @@ class Redlock extends EventEmitter {
     this.#statKeys = list.map((c, i) => (typeof c === 'string' || isPlainObject(c) ? nodes[i].url : c))
     const custom = resolveScripts(settings, scripts)
     this.#native = call(() => new NativeRedlock(nodes, settings, custom))
+    this.#quorum = this.#native.quorum
     Object.defineProperty(this, 'scripts', { value: describeScripts(custom), enumerable: false })
     this.#list = Object.freeze(list)
     this.#clients = new ClientSet(list)
@@ -444,7 +473,7 @@ class Redlock extends EventEmitter {
   }
   /** `floor(N / 2) + 1`. */
   get quorum() {
-    return this.#native.quorum
+    return this.#quorum
   }
   /** v4 fields. */
   get driftFactor() {
@@ -480,29 +509,33 @@ class Redlock extends EventEmitter {
   /** Native votes → ExecutionStats keyed by the caller's client objects; emits the events. */
   #stats(x, resourceCount, releasing = false) {
     const membershipSize = this.#list.length
-    const quorumSize = this.#native.quorum
+    const quorumSize = this.#quorum
+    // Votes come one character per node: f(or), a(gainst), e(rror), t(imeout), p(ending);
+    // `messages` holds the text of every e and t, in order.
+    let m = 0
     return x.attempts.map((votes) => {
       const votesFor = new Set()
       const votesAgainst = new Map()
-      votes.forEach((v, i) => {
+      for (let i = 0; i < votes.length; i++) {
+        const v = votes[i]
         const client = this.#statKeys[i]
         // For a release, a node with nothing of ours left confirmed it as much as one that
         // deleted: both are votes for.
-        if (v.kind === 'for' || (releasing && v.kind === 'against')) {
+        if (v === 'f' || (releasing && v === 'a')) {
           votesFor.add(client)
-        } else if (v.kind === 'against') {
+        } else if (v === 'a') {
           const e = new ResourceLockedError(
             `The operation was applied to: 0 of the ${resourceCount} requested resources.`,
           )
           votesAgainst.set(client, e)
           this.emit('error', e)
-        } else if (v.kind === 'error' || v.kind === 'timeout') {
-          const e = new Error(`node ${i} (${this.#labels[i]}) ${v.message}`)
+        } else if (v === 'e' || v === 't') {
+          const e = new Error(`node ${i} (${this.#labels[i]}) ${x.messages[m++]}`)
           votesAgainst.set(client, e)
           this.emit('error', e)
           this.emit('clientError', e)
         }
-      })
+      }
       return Promise.resolve({ membershipSize, quorumSize, votesFor, votesAgainst })
     })
   }
@@ -537,7 +570,7 @@ class Redlock extends EventEmitter {
     }
     let x
     try {
-      x = await call(() => this.#native.acquire(resources, duration, settings, token))
+      x = await submit((q, id) => this.#native.acquire(q, id, resources, duration, settings, token))
     } finally {
       if (onAbort) signal.removeEventListener('abort', onAbort)
     }
@@ -567,7 +600,7 @@ class Redlock extends EventEmitter {
     if (!(lock instanceof Lock)) throw typeError('lock must be a Lock.')
     // Both node-redlock versions invalidate the lock at once.
     lock.expiration = 0
-    const x = await call(() => this.#native.release(lock.resources, lock.value, settings))
+    const x = await submit((q, id) => this.#native.release(q, id, lock.resources, lock.value, settings))
     const attempts = this.#stats(x, lock.resources.length, true)
     if (!x.ok) {
       const message = v4 ? `Unable to fully release the lock on resource "${lock.resources}".` : QUORUM_MESSAGE
@@ -579,7 +612,9 @@ class Redlock extends EventEmitter {
   async #extend(lock, duration, settings) {
     if (!(lock instanceof Lock)) throw typeError('lock must be a Lock.')
     const v4 = v4Locks.has(lock)
-    const x = await call(() => this.#native.extend(lock.resources, lock.value, lock.expiration, duration, settings))
+    const x = await submit((q, id) =>
+      this.#native.extend(q, id, lock.resources, lock.value, lock.expiration, duration, settings),
+    )
     const attempts = this.#stats(x, lock.resources.length)
     if (!x.ok) {
       // A failed extend to a shorter duration may have shortened the keys on some servers:

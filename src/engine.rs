@@ -14,11 +14,13 @@ use crate::retry::next_delay;
 use crate::settings::Settings;
 use crate::signals::{Signals, Wait};
 use crate::validity::{drift_ms, validity_ms};
+use futures_util::future::{BoxFuture, FutureExt};
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use std::fmt;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
-use tokio::sync::{mpsc, watch};
-use tokio::task::JoinHandle;
+use tokio::sync::{oneshot, watch};
 use tokio::time::{timeout, timeout_at, Instant};
 
 /// What one node answered in one round.
@@ -145,11 +147,18 @@ enum Op {
     Release,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Decision {
-    Pending,
-    Keep,
-    RollBack,
+/// Whether an acquire's answer from a node must be undone: a grant when the round failed; an
+/// error, which may have left part of a multi-key write, likewise; and a timeout always, since
+/// the write may still land (on the same connection, so the rollback comes after it).
+fn needs_rollback(o: &NodeOutcome, roll_back: bool) -> bool {
+    let yes_only = mutants::active(Mutant::RollbackYesOnly);
+    match o {
+        NodeOutcome::Yes => roll_back,
+        NodeOutcome::Error(_) => roll_back && !yes_only,
+        NodeOutcome::Timeout => !yes_only,
+        // Nothing was written; `Own` must never be deleted by a rollback.
+        NodeOutcome::No | NodeOutcome::Own => false,
+    }
 }
 
 impl Round {
@@ -178,13 +187,24 @@ impl Round {
 }
 
 struct Round {
+    op: Op,
     votes: Vec<Option<NodeOutcome>>,
+    /// Per node: whether a request was sent (not when its previous link was still stuck).
+    sent: Vec<bool>,
     /// `None`: cancelled before a verdict.
     settled: Option<Settled>,
     t0: Instant,
     t1: Instant,
-    decide: watch::Sender<Decision>,
+    /// The nodes that had not answered when the verdict became certain.
+    pending: FuturesUnordered<NodeCall>,
 }
+
+/// One node's call in a round: its index, its answer, and — when nothing could be sent because
+/// the node's previous link was still running at the deadline — that link.
+type NodeCall = BoxFuture<'static, (usize, NodeOutcome, Option<Link>)>;
+
+/// Done (or gone) once the sender is dropped: the end of a node's background work for a value.
+type Link = oneshot::Receiver<()>;
 
 /// Redlock over a fixed set of independent nodes.
 pub struct Engine {
@@ -200,7 +220,7 @@ pub struct Engine {
     watching: std::sync::Once,
 }
 
-type Chain = Vec<Option<JoinHandle<()>>>;
+type Chain = Vec<Option<Link>>;
 
 impl Engine {
     pub fn new(nodes: Vec<Arc<dyn Backend>>) -> Self {
@@ -238,12 +258,18 @@ impl Engine {
     }
 
     /// Keeps the chain for the next call with this value while some of its tasks still run.
-    fn put_chain(&self, value: &Arc<str>, chain: Chain) {
-        fn running(c: &Chain) -> bool {
-            c.iter()
-                .any(|h| h.as_ref().is_some_and(|h| !h.is_finished()))
+    fn put_chain(&self, value: &Arc<str>, mut chain: Chain) {
+        fn running(c: &mut Chain) -> bool {
+            let mut any = false;
+            for link in c.iter_mut() {
+                match link.as_mut().map(|rx| rx.try_recv()) {
+                    Some(Err(oneshot::error::TryRecvError::Empty)) => any = true,
+                    _ => *link = None,
+                }
+            }
+            any
         }
-        if !running(&chain) {
+        if !running(&mut chain) {
             return;
         }
         let mut m = self.chains.lock().unwrap_or_else(|e| e.into_inner());
@@ -277,58 +303,49 @@ impl Engine {
         }
     }
 
-    /// One node's part of a round, on its own task. Sends exactly one vote.
+    /// One node's part of a round. It first waits for the node's previous link (an earlier
+    /// attempt's late reply or cleanup); if that is still stuck at the deadline, nothing is
+    /// sent and the link is handed back (the node did not answer).
     #[allow(clippy::too_many_arguments)]
-    fn spawn_node(
+    fn node_call(
         &self,
         i: usize,
         op: Op,
         spec: &LockSpec,
         ttl_ms: u64,
         deadline: Instant,
-        node_timeout: Duration,
-        prev: Option<JoinHandle<()>>,
-        tx: mpsc::UnboundedSender<(usize, NodeOutcome)>,
-        mut decision: watch::Receiver<Decision>,
-    ) -> JoinHandle<()> {
+        prev: Option<Link>,
+    ) -> NodeCall {
         let backend = self.nodes[i].clone();
         let (res, val) = (spec.resources.clone(), spec.value.clone());
-        tokio::spawn(async move {
-            // Keep the node's operations in order: the previous link (an earlier attempt and
-            // its rollback) finishes first. If it is still stuck, this node did not answer.
+        Box::pin(async move {
             if let Some(mut prev) = prev {
                 if timeout_at(deadline, &mut prev).await.is_err() {
-                    let _ = tx.send((i, NodeOutcome::Timeout));
-                    let _ = prev.await;
-                    return;
+                    return (i, NodeOutcome::Timeout, Some(prev));
                 }
             }
             let reply = match op {
-                Op::Acquire => {
-                    timeout_at(deadline, backend.acquire(res.clone(), val.clone(), ttl_ms))
-                        .await
-                        .map(|r| {
-                            r.map(|a| match a {
-                                AcquireReply::Granted => NodeOutcome::Yes,
-                                AcquireReply::HeldByOther => NodeOutcome::No,
-                                AcquireReply::HeldBySelf => NodeOutcome::Own,
-                            })
+                Op::Acquire => timeout_at(deadline, backend.acquire(res, val, ttl_ms))
+                    .await
+                    .map(|r| {
+                        r.map(|a| match a {
+                            AcquireReply::Granted => NodeOutcome::Yes,
+                            AcquireReply::HeldByOther => NodeOutcome::No,
+                            AcquireReply::HeldBySelf => NodeOutcome::Own,
                         })
-                }
-                Op::Extend => {
-                    timeout_at(deadline, backend.extend(res.clone(), val.clone(), ttl_ms))
-                        .await
-                        .map(|r| {
-                            r.map(|ok| {
-                                if ok {
-                                    NodeOutcome::Yes
-                                } else {
-                                    NodeOutcome::No
-                                }
-                            })
+                    }),
+                Op::Extend => timeout_at(deadline, backend.extend(res, val, ttl_ms))
+                    .await
+                    .map(|r| {
+                        r.map(|ok| {
+                            if ok {
+                                NodeOutcome::Yes
+                            } else {
+                                NodeOutcome::No
+                            }
                         })
-                }
-                Op::Release => timeout_at(deadline, backend.release(res.clone(), val.clone()))
+                    }),
+                Op::Release => timeout_at(deadline, backend.release(res, val))
                     .await
                     .map(|r| {
                         r.map(|n| {
@@ -345,44 +362,13 @@ impl Engine {
                 Ok(Err(e)) => NodeOutcome::Error(e),
                 Err(_) => NodeOutcome::Timeout,
             };
-            if op != Op::Acquire {
-                let _ = tx.send((i, outcome));
-                return;
-            }
-            let cleanup = match outcome {
-                // A write may still land after the timeout: delete it (same connection, so it
-                // is ordered after the acquire). Harmless if the round succeeds: this node was
-                // not counted.
-                NodeOutcome::Timeout => {
-                    let _ = tx.send((i, outcome));
-                    !mutants::active(Mutant::RollbackYesOnly)
-                }
-                // Granted, or an error that may have left part of a multi-key write: roll back
-                // if the round fails (or its caller went away).
-                NodeOutcome::Yes | NodeOutcome::Error(_) => {
-                    let granted = outcome == NodeOutcome::Yes;
-                    let _ = tx.send((i, outcome));
-                    drop(tx);
-                    let d = decision
-                        .wait_for(|d| *d != Decision::Pending)
-                        .await
-                        .map(|d| *d)
-                        .unwrap_or(Decision::RollBack);
-                    d == Decision::RollBack
-                        && (granted || !mutants::active(Mutant::RollbackYesOnly))
-                }
-                // Nothing was written; `Own` must never be deleted by a rollback.
-                NodeOutcome::No | NodeOutcome::Own => {
-                    let _ = tx.send((i, outcome));
-                    false
-                }
-            };
-            if cleanup {
-                let _ = timeout(node_timeout, backend.rollback(res, val)).await;
-            }
+            (i, outcome, None)
         })
     }
 
+    /// Asks every node at once on the caller's task (no task per node: this is the hot path)
+    /// and returns as soon as the verdict is certain; nodes that had not answered yet stay in
+    /// `Round::pending` for `finish_round`.
     async fn round(
         &self,
         op: Op,
@@ -395,42 +381,30 @@ impl Engine {
         let n = self.nodes.len();
         let t0 = Instant::now();
         let deadline = t0 + node_timeout;
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let (decide, decision) = watch::channel(Decision::Pending);
-        for (i, link) in chain.iter_mut().enumerate() {
-            let prev = link.take();
-            *link = Some(self.spawn_node(
-                i,
-                op,
-                spec,
-                ttl_ms,
-                deadline,
-                node_timeout,
-                prev,
-                tx.clone(),
-                decision.clone(),
-            ));
-        }
-        drop(tx);
+        let mut calls: Vec<Option<NodeCall>> = chain
+            .iter_mut()
+            .enumerate()
+            .map(|(i, link)| Some(self.node_call(i, op, spec, ttl_ms, deadline, link.take())))
+            .collect();
         let mut votes: Vec<Option<NodeOutcome>> = vec![None; n];
+        let mut sent = vec![true; n];
         let mut tally = Tally::new(n);
-        let settled = loop {
-            let next = tokio::select! {
-                v = rx.recv() => v,
-                _ = cancelled(cancel) => break None,
-            };
-            match next {
-                Some((i, o)) => {
-                    tally.add(o.kind());
-                    votes[i] = Some(o);
+        // Every pass polls every node still pending, so all requests go out at once and the
+        // answers that arrived together are all counted before the verdict.
+        let verdict = std::future::poll_fn(|cx| {
+            for call in calls.iter_mut() {
+                let Some(f) = call else { continue };
+                let Poll::Ready((i, o, blocked)) = f.poll_unpin(cx) else {
+                    continue;
+                };
+                *call = None;
+                if let Some(prev) = blocked {
+                    // Nothing was sent: the node's earlier work stays its link.
+                    chain[i] = Some(prev);
+                    sent[i] = false;
                 }
-                None => {
-                    // Every task ended; one ended without voting (it panicked).
-                    for v in votes.iter_mut().filter(|v| v.is_none()) {
-                        *v = Some(NodeOutcome::Error(NodeError("internal error".into())));
-                        tally.add(VoteKind::Failed);
-                    }
-                }
+                tally.add(o.kind());
+                votes[i] = Some(o);
             }
             let s = if op == Op::Release {
                 // Release asks everyone and counts nodes that confirmed (deleted or not held).
@@ -444,19 +418,114 @@ impl Engine {
             } else {
                 tally.settled()
             };
-            if let Some(s) = s {
-                break Some(s);
+            match s {
+                Some(s) => Poll::Ready(s),
+                // Cannot happen (the tally settles once nothing is pending), but never wait on
+                // nothing.
+                None if calls.iter().all(Option::is_none) => {
+                    Poll::Ready(Settled::NoQuorum(FailReason::Unavailable))
+                }
+                None => Poll::Pending,
             }
+        });
+        let settled = tokio::select! {
+            biased;
+            s = verdict => Some(s),
+            _ = cancelled(cancel) => None,
         };
+        let pending = calls.into_iter().flatten().collect();
         Round {
             votes,
+            sent,
             settled,
             t0,
             t1: Instant::now(),
-            decide,
+            pending,
+            op,
         }
     }
 
+    /// After the verdict: cleans up what the round left on the nodes (an acquire's partial
+    /// grant when the decision is to roll back; a write that may land after a timeout) and lets
+    /// the nodes that had not answered finish, in the background. Each node with work left
+    /// gets a link in `chain`, so the next operation for this value on that node waits for it.
+    /// Returns the indexes of nodes whose rollback of a grant was started.
+    fn finish_round(
+        &self,
+        r: &mut Round,
+        roll_back: bool,
+        spec: &LockSpec,
+        node_timeout: Duration,
+        chain: &mut Chain,
+    ) -> Vec<usize> {
+        let op = r.op;
+        let mut rollbacks = Vec::new();
+        let mut granted = Vec::new();
+        if op == Op::Acquire {
+            for (i, v) in r.votes.iter().enumerate() {
+                if let Some(o) = v {
+                    if r.sent[i] && needs_rollback(o, roll_back) {
+                        rollbacks.push(i);
+                        if *o == NodeOutcome::Yes {
+                            granted.push(i);
+                        }
+                    }
+                }
+            }
+        }
+        let pending = std::mem::take(&mut r.pending);
+        if rollbacks.is_empty() && pending.is_empty() {
+            return granted;
+        }
+        let mut txs: Vec<Option<oneshot::Sender<()>>> = self.nodes.iter().map(|_| None).collect();
+        for i in rollbacks.iter().copied().chain(
+            r.votes
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_none())
+                .map(|(i, _)| i),
+        ) {
+            let (tx, rx) = oneshot::channel();
+            txs[i] = Some(tx);
+            chain[i] = Some(rx);
+        }
+        let nodes = self.nodes.clone();
+        let (res, val) = (spec.resources.clone(), spec.value.clone());
+        tokio::spawn(async move {
+            let undo = |i: usize, tx: Option<oneshot::Sender<()>>| {
+                let f = nodes[i].rollback(res.clone(), val.clone());
+                async move {
+                    let _ = timeout(node_timeout, f).await;
+                    drop(tx);
+                }
+                .boxed()
+            };
+            let mut work = FuturesUnordered::new();
+            for i in rollbacks {
+                work.push(undo(i, txs[i].take()));
+            }
+            let mut pending = pending;
+            loop {
+                tokio::select! {
+                    Some((i, o, blocked)) = pending.next(), if !pending.is_empty() => {
+                        let tx = txs[i].take();
+                        if let Some(prev) = blocked {
+                            // Nothing sent; this node's link is still the earlier work.
+                            work.push(async move {
+                                let _ = prev.await;
+                                drop(tx);
+                            }.boxed());
+                        } else if op == Op::Acquire && needs_rollback(&o, roll_back) {
+                            work.push(undo(i, tx));
+                        }
+                    }
+                    Some(()) = work.next(), if !work.is_empty() => {}
+                    else => break,
+                }
+            }
+        });
+        granted
+    }
     /// Sleeps the retry delay; `false` if cancelled meanwhile.
     async fn pause_before_retry(settings: &Settings, cancel: &mut Option<Cancel>) -> bool {
         let d = next_delay(settings.retry_delay_ms, settings.retry_jitter_ms);
@@ -517,7 +586,7 @@ impl Engine {
             attempts += 1;
             // Registered before the round: a release during it is not missed.
             let wait = (attempts > 1).then(|| self.signals.wait(&spec.resources));
-            let r = self
+            let mut r = self
                 .round(
                     Op::Acquire,
                     spec,
@@ -535,12 +604,12 @@ impl Engine {
                 None => Some(FailReason::Cancelled),
             };
             observe(&r.votes);
+            let rolled_back =
+                self.finish_round(&mut r, reason.is_some(), spec, node_timeout, &mut chain);
             let Some(mut reason) = reason else {
-                let _ = r.decide.send(Decision::Keep);
                 self.put_chain(&spec.value, chain);
                 return Ok(granted);
             };
-            let _ = r.decide.send(Decision::RollBack);
             let exhausted = settings.max_attempts().is_some_and(|m| attempts >= m);
             if reason != FailReason::Cancelled && !exhausted {
                 let wait = match reason {
@@ -559,13 +628,14 @@ impl Engine {
             // Let the nodes that granted finish their rollback before reporting, so the caller
             // sees no key of this attempt left behind. Unresponsive nodes clean up in the
             // background, each bounded by the per-node timeout.
-            let granted: Vec<JoinHandle<()>> = chain
-                .iter_mut()
-                .zip(&r.votes)
-                .filter(|(_, v)| **v == Some(NodeOutcome::Yes))
-                .filter_map(|(h, _)| h.take())
-                .collect();
-            let _ = timeout(node_timeout, futures_util::future::join_all(granted)).await;
+            let deadline = Instant::now() + node_timeout;
+            for i in rolled_back {
+                if let Some(mut link) = chain[i].take() {
+                    if timeout_at(deadline, &mut link).await.is_err() {
+                        chain[i] = Some(link);
+                    }
+                }
+            }
             self.put_chain(&spec.value, chain);
             return Err(self.failure(reason, attempts, r.votes, node_timeout));
         }
@@ -595,7 +665,7 @@ impl Engine {
                 return Err(fail(f, capped));
             }
             attempts += 1;
-            let r = self
+            let mut r = self
                 .round(
                     Op::Extend,
                     spec,
@@ -607,6 +677,7 @@ impl Engine {
                 .await;
             let (valid, granted) = r.verdict(ttl_ms, settings, attempts);
             observe(&r.votes);
+            self.finish_round(&mut r, false, spec, node_timeout, &mut chain);
             // Any node may have applied the new, shorter TTL even if the round fails: from
             // now on the lock can only be counted on until the earliest such end.
             if granted.expires_at < expires_at {
@@ -655,7 +726,7 @@ impl Engine {
         let mut no_cancel = None;
         loop {
             attempts += 1;
-            let r = self
+            let mut r = self
                 .round(
                     Op::Release,
                     spec,
@@ -666,6 +737,7 @@ impl Engine {
                 )
                 .await;
             observe(&r.votes);
+            self.finish_round(&mut r, false, spec, node_timeout, &mut chain);
             for (i, v) in r.votes.iter().enumerate() {
                 if matches!(v, Some(NodeOutcome::Yes) | Some(NodeOutcome::No)) {
                     confirmed[i] = true;

@@ -3,6 +3,8 @@
 
 mod args;
 mod client;
+mod completions;
 mod keeper;
 mod redlock;
+mod runtime;
 mod v5;

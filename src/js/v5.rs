@@ -2,6 +2,7 @@
 //! execution statistics the JS facade turns into `Lock`, `ExecutionStats` and errors.
 
 use super::args::{self, throw};
+use super::completions::CompletionQueue;
 use super::redlock::NativeRedlock;
 use crate::engine::{Failure, LockSpec, NodeOutcome};
 use crate::execution::{self, AttemptVotes, Execution};
@@ -40,15 +41,6 @@ impl Default for CancelToken {
     }
 }
 
-/// One node's vote in one attempt.
-#[napi(object)]
-pub struct NativeVote {
-    /// `for`, `against` (held by another owner / not held), `error`, `timeout`, or `pending`
-    /// (no answer yet when the verdict became certain).
-    pub kind: String,
-    pub message: Option<String>,
-}
-
 /// The result of an operation.
 #[napi(object)]
 pub struct NativeExecution {
@@ -63,22 +55,30 @@ pub struct NativeExecution {
     pub expiration: f64,
     /// Attempts made.
     pub attempt_count: f64,
-    /// Votes per attempt (with `retryCount: -1`, only the last attempt).
-    pub attempts: Vec<Vec<NativeVote>>,
+    /// Votes per attempt (with `retryCount: -1`, only the last attempt), one character per
+    /// node (compact: this crosses into JS on every operation): `f` for, `a` against (held by
+    /// another owner / not held), `e` error, `t` timeout, `p` pending (no answer yet when the
+    /// verdict became certain).
+    pub attempts: Vec<String>,
+    /// The message of every `e` and `t` vote, in order of appearance.
+    pub messages: Vec<String>,
     pub start: f64,
 }
 
-fn vote(v: &Option<NodeOutcome>, timeout_ms: u128) -> NativeVote {
-    let (kind, message) = match v {
-        Some(NodeOutcome::Yes) => ("for", None),
-        Some(NodeOutcome::No) | Some(NodeOutcome::Own) => ("against", None),
-        Some(NodeOutcome::Error(e)) => ("error", Some(e.0.clone())),
-        Some(NodeOutcome::Timeout) => ("timeout", Some(format!("timed out after {timeout_ms} ms"))),
-        None => ("pending", None),
-    };
-    NativeVote {
-        kind: kind.into(),
-        message,
+impl NativeExecution {
+    /// An operation that ended without a result (it panicked).
+    pub fn internal_error() -> Self {
+        NativeExecution {
+            ok: false,
+            reason: Some("unavailable".into()),
+            detail: Some("internal error".into()),
+            value: String::new(),
+            expiration: 0.0,
+            attempt_count: 0.0,
+            attempts: Vec::new(),
+            messages: Vec::new(),
+            start: 0.0,
+        }
     }
 }
 
@@ -91,17 +91,35 @@ fn reason_name(r: FailReason) -> &'static str {
     }
 }
 
-fn convert_attempts(attempts: &[AttemptVotes], timeout_ms: u128) -> Vec<Vec<NativeVote>> {
-    attempts
+fn convert_attempts(attempts: &[AttemptVotes], timeout_ms: u128) -> (Vec<String>, Vec<String>) {
+    let mut messages = Vec::new();
+    let codes = attempts
         .iter()
-        .map(|a| a.iter().map(|v| vote(v, timeout_ms)).collect())
-        .collect()
+        .map(|a| {
+            a.iter()
+                .map(|v| match v {
+                    Some(NodeOutcome::Yes) => 'f',
+                    Some(NodeOutcome::No) | Some(NodeOutcome::Own) => 'a',
+                    Some(NodeOutcome::Error(e)) => {
+                        messages.push(e.0.clone());
+                        'e'
+                    }
+                    Some(NodeOutcome::Timeout) => {
+                        messages.push(format!("timed out after {timeout_ms} ms"));
+                        't'
+                    }
+                    None => 'p',
+                })
+                .collect()
+        })
+        .collect();
+    (codes, messages)
 }
 
 fn failed(
     f: &Failure,
     value: String,
-    attempts: Vec<Vec<NativeVote>>,
+    (attempts, messages): (Vec<String>, Vec<String>),
     start: f64,
 ) -> NativeExecution {
     NativeExecution {
@@ -112,12 +130,13 @@ fn failed(
         expiration: 0.0,
         attempt_count: f.attempts as f64,
         attempts,
+        messages,
         start,
     }
 }
 
 fn to_native(x: Execution, value: String, timeout_ms: u128) -> NativeExecution {
-    let attempts = convert_attempts(&x.attempts, timeout_ms);
+    let (attempts, messages) = convert_attempts(&x.attempts, timeout_ms);
     match x.result {
         Ok(g) => NativeExecution {
             ok: true,
@@ -127,11 +146,12 @@ fn to_native(x: Execution, value: String, timeout_ms: u128) -> NativeExecution {
             expiration: to_epoch_ms(g.expires_at).floor(),
             attempt_count: g.attempts as f64,
             attempts,
+            messages,
             start: x.start,
         },
         Err(f) => {
             let capped = f.capped;
-            let mut out = failed(&f, value, attempts, x.start);
+            let mut out = failed(&f, value, (attempts, messages), x.start);
             // A failed extend that may have shortened keys: the lock's new, earlier end.
             if let Some(c) = capped {
                 out.expiration = to_epoch_ms(c).floor();
@@ -165,20 +185,24 @@ fn value_arg(v: &Unknown) -> std::result::Result<String, ArgError> {
 
 #[napi]
 impl NativeRedlock {
-    /// Acquires `resources` with a fresh random value; always resolves (check `ok`).
+    /// Starts acquiring `resources` with a fresh random value; the result (check `ok`) arrives
+    /// in `queue` under `id`. Throws only for bad arguments.
     #[napi(
         catch_unwind,
-        ts_args_type = "resources: string[], duration: number, settings?: object | null, cancel?: CancelToken | null",
-        ts_return_type = "Promise<NativeExecution>"
+        ts_args_type = "queue: CompletionQueue, id: number, resources: string[], duration: number, settings?: object | null, cancel?: CancelToken | null"
     )]
-    pub fn acquire<'env>(
+    #[allow(clippy::too_many_arguments)]
+    pub fn acquire(
         &self,
-        env: &'env Env,
+        env: Env,
+        queue: &mut CompletionQueue,
+        id: u32,
         resources: Unknown,
         duration: Unknown,
         settings: Option<Unknown>,
         cancel: Option<&CancelToken>,
-    ) -> Result<PromiseRaw<'env, NativeExecution>> {
+    ) -> Result<()> {
+        let env = &env;
         let resources = args::resources(&resources, "resources").map_err(|e| throw(env, e))?;
         self.check_slots(&resources).map_err(|e| throw(env, e))?;
         let ttl = args::duration(&duration).map_err(|e| throw(env, e))?;
@@ -188,33 +212,38 @@ impl NativeRedlock {
         let leases = self.leases().clone();
         let value = random_value();
         let timeout_ms = settings.node_timeout(ttl).as_millis();
-        env.spawn_future(async move {
+        let done = queue.begin(env, id)?;
+        spawn(async move {
             let spec = LockSpec {
                 resources: resources.into(),
                 value: value.as_str().into(),
             };
             let x =
                 execution::acquire(&holder.engine, &leases, &spec, ttl, &settings, cancel).await;
-            Ok(to_native(x, value, timeout_ms))
-        })
+            done.complete(to_native(x, value, timeout_ms));
+        });
+        Ok(())
     }
 
     /// Extends a lock to `duration` from now. `expiration` is the caller's `Lock.expiration`
     /// (0 = invalidated): the earlier of it and the expiry known here applies.
     #[napi(
         catch_unwind,
-        ts_args_type = "resources: string[], value: string, expiration: number, duration: number, settings?: object | null",
-        ts_return_type = "Promise<NativeExecution>"
+        ts_args_type = "queue: CompletionQueue, id: number, resources: string[], value: string, expiration: number, duration: number, settings?: object | null"
     )]
-    pub fn extend<'env>(
+    #[allow(clippy::too_many_arguments)]
+    pub fn extend(
         &self,
-        env: &'env Env,
+        env: Env,
+        queue: &mut CompletionQueue,
+        id: u32,
         resources: Unknown,
         value: Unknown,
         expiration: Unknown,
         duration: Unknown,
         settings: Option<Unknown>,
-    ) -> Result<PromiseRaw<'env, NativeExecution>> {
+    ) -> Result<()> {
+        let env = &env;
         let resources = args::resources(&resources, "lock.resources").map_err(|e| throw(env, e))?;
         let value = value_arg(&value).map_err(|e| throw(env, e))?;
         let expiration = args::opt_number(&expiration, "lock.expiration")
@@ -228,36 +257,41 @@ impl NativeRedlock {
         let holder = self.holder().clone();
         let leases = self.leases().clone();
         let timeout_ms = settings.node_timeout(ttl).as_millis();
-        env.spawn_future(async move {
+        let done = queue.begin(env, id)?;
+        spawn(async move {
             let spec = LockSpec {
                 resources: resources.into(),
                 value: value.as_str().into(),
             };
             let x = execution::extend(&holder.engine, &leases, &spec, hint, ttl, &settings).await;
-            Ok(to_native(x, value, timeout_ms))
-        })
+            done.complete(to_native(x, value, timeout_ms));
+        });
+        Ok(())
     }
 
     /// Releases a lock on every node; resolves `ok` once a quorum confirmed.
     #[napi(
         catch_unwind,
-        ts_args_type = "resources: string[], value: string, settings?: object | null",
-        ts_return_type = "Promise<NativeExecution>"
+        ts_args_type = "queue: CompletionQueue, id: number, resources: string[], value: string, settings?: object | null"
     )]
-    pub fn release<'env>(
+    pub fn release(
         &self,
-        env: &'env Env,
+        env: Env,
+        queue: &mut CompletionQueue,
+        id: u32,
         resources: Unknown,
         value: Unknown,
         settings: Option<Unknown>,
-    ) -> Result<PromiseRaw<'env, NativeExecution>> {
+    ) -> Result<()> {
+        let env = &env;
         let resources = args::resources(&resources, "lock.resources").map_err(|e| throw(env, e))?;
         let value = value_arg(&value).map_err(|e| throw(env, e))?;
         let settings = self.call_settings(env, settings)?;
         let holder = self.holder().clone();
         let leases = self.leases().clone();
         let timeout_ms = execution::release_timeout(&settings).as_millis();
-        env.spawn_future(async move {
+        let done = queue.begin(env, id)?;
+        spawn(async move {
             let spec = LockSpec {
                 resources: resources.into(),
                 value: value.as_str().into(),
@@ -265,8 +299,9 @@ impl NativeRedlock {
             let x = execution::release(&holder.engine, &leases, &spec, &settings).await;
             let mut out = to_native(x, value, timeout_ms);
             out.expiration = 0.0;
-            Ok(out)
-        })
+            done.complete(out);
+        });
+        Ok(())
     }
 
     /// Remaining ms until fewer than a quorum of nodes hold `resource` (by any owner), or
