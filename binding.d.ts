@@ -22,8 +22,14 @@ export declare class CancelToken {
 export declare class CompletionQueue {
   /** `onReady()` is called on the JS thread when finished work is waiting in `drain()`. */
   constructor(onReady: () => void)
-  /** Everything that finished since the last drain. */
-  drain(): Array<Completion>
+  /**
+   * Everything that finished since the last drain, flat, 8 slots per operation: `id, ok,
+   * value, expiration, attemptCount, start, attempts, failure`. `attempts` is the vote codes
+   * of each attempt joined by `,` (see `NativeExecution::attempts`); `failure` is `null` when
+   * ok with no node error, else `[reason, detail, messages]`. Flat on purpose: an object per result would cost
+   * a property-name lookup per field on this thread, for every operation.
+   */
+  drain(): Array<unknown>
 }
 
 /** One Redis node with its own connection (use `IoredisClient` / `RedisJsClient` from JS). */
@@ -101,12 +107,6 @@ export declare class NativeRedlock {
   inspect(resource: string): Promise<number | null>
 }
 
-/** One finished operation. */
-export interface Completion {
-  id: number
-  x: NativeExecution
-}
-
 export declare function defaultScripts(): DefaultScripts
 
 /** node-redlock's default scripts: what a `scripts.*Script(defaultScript)` function receives. */
@@ -114,33 +114,6 @@ export interface DefaultScripts {
   acquireScript: string
   extendScript: string
   releaseScript: string
-}
-
-/** The result of an operation. */
-export interface NativeExecution {
-  ok: boolean
-  /** `held`, `unavailable`, `expired` or `cancelled` when not ok. */
-  reason?: string
-  /** Why it failed, naming nodes by index and `host:port`. */
-  detail?: string
-  value: string
-  /**
-   * `Date.now()`-based expiration of the lock (0 when not ok, except for a failed extend
-   * that may have shortened the lock: then its new, earlier end).
-   */
-  expiration: number
-  /** Attempts made. */
-  attemptCount: number
-  /**
-   * Votes per attempt (with `retryCount: -1`, only the last attempt), one character per
-   * node (compact: this crosses into JS on every operation): `f` for, `a` against (held by
-   * another owner / not held), `e` error, `t` timeout, `p` pending (no answer yet when the
-   * verdict became certain).
-   */
-  attempts: Array<string>
-  /** The message of every `e` and `t` vote, in order of appearance. */
-  messages: Array<string>
-  start: number
 }
 
 /** The resolved settings (`nodeTimeout: null` = derived from each TTL). */

@@ -39,16 +39,27 @@ const THRESHOLD_MESSAGE =
 const resolvers = new Map()
 let lastId = 0
 const completions = new CompletionQueue(() => {
+  // 8 slots per operation (src/js/completions.rs, `drain`).
   const done = completions.drain()
-  for (let i = 0; i < done.length; i++) {
-    const { id, x } = done[i]
-    const resolve = resolvers.get(id)
-    if (resolve !== undefined) {
-      resolvers.delete(id)
-      resolve(x)
-    }
+  for (let i = 0; i < done.length; i += 8) {
+    const resolve = resolvers.get(done[i])
+    if (resolve === undefined) continue
+    resolvers.delete(done[i])
+    const failure = done[i + 7]
+    resolve({
+      ok: done[i + 1],
+      value: done[i + 2],
+      expiration: done[i + 3],
+      attemptCount: done[i + 4],
+      start: done[i + 5],
+      attempts: done[i + 6] === '' ? [] : done[i + 6].split(','),
+      reason: failure === null ? null : failure[0],
+      detail: failure === null ? null : failure[1],
+      messages: failure === null ? EMPTY : failure[2],
+    })
   }
 })
+const EMPTY = Object.freeze([])
 
 /** Starts a native operation `start(queue, id)`; resolves with its result. */
 function submit(start) {

@@ -215,6 +215,20 @@ describe('V2 honesty', () => {
     // no scheduling allowance there: the verdict itself bounds the attempt's start
     assert.equal(check([header(), acq('A', 0, { took: 120, attempts: 3, libExp: 120 + TTL - D + 3.5 })]).checks.V2.violations, 1)
   })
+  test('a one-attempt acquire that may have queued behind its own process is bounded by its completion', () => {
+    // B (client 1) is invoked while A (client 0, same process, same resource) is still
+    // acquiring: B may wait its turn before its one attempt, so its attempt may start late.
+    const a = { ...acq('A', 0, { took: 60, attempts: 3, libExp: 50 + TTL - D }), client: 0 }
+    const b = { ...acq('B', 10, { client: 1, took: 100, libExp: 100 + TTL - D }) }
+    clean(check([header(), a, rel('A', 70), b]))
+    // ... but never beyond its completion,
+    const late = { ...b, lib_expiration_mono: 110 + TTL - D + 3.5 }
+    assert.equal(check([header(), a, rel('A', 70), late]).checks.V2.violations, 1)
+    // and without such a pending acquire (another process's, or a finished one) the tight
+    // bound from the invoke still applies.
+    assert.equal(check([header(), header('p1'), { ...a, proc: 'p1' }, rel('A', 70, { proc: 'p1' }), b]).checks.V2.violations, 1)
+    assert.equal(check([header(), a, rel('A', 70), { ...b, invoke_mono: 65 }]).checks.V2.violations, 1)
+  })
 })
 
 describe('V2: never granted after the validity ran out', () => {

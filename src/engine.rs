@@ -368,7 +368,8 @@ impl Engine {
 
     /// Asks every node at once on the caller's task (no task per node: this is the hot path)
     /// and returns as soon as the verdict is certain; nodes that had not answered yet stay in
-    /// `Round::pending` for `finish_round`.
+    /// `Round::pending` for `finish_round`. `on_sent` runs once every request is on its way.
+    #[allow(clippy::too_many_arguments)]
     async fn round(
         &self,
         op: Op,
@@ -377,8 +378,10 @@ impl Engine {
         node_timeout: Duration,
         chain: &mut Chain,
         cancel: &mut Option<Cancel>,
+        on_sent: Option<Box<dyn FnOnce() + Send + '_>>,
     ) -> Round {
         let n = self.nodes.len();
+        let mut on_sent = on_sent;
         let t0 = Instant::now();
         let deadline = t0 + node_timeout;
         let mut calls: Vec<Option<NodeCall>> = chain
@@ -405,6 +408,9 @@ impl Engine {
                 }
                 tally.add(o.kind());
                 votes[i] = Some(o);
+            }
+            if let Some(f) = on_sent.take() {
+                f();
             }
             let s = if op == Op::Release {
                 // Release asks everyone and counts nodes that confirmed (deleted or not held).
@@ -535,10 +541,10 @@ impl Engine {
         }
     }
 
-    /// Waits for the retry: the delay, or — when the resource was held by another owner — the
-    /// first release of it announced by a node, whichever comes first; `false` if cancelled.
-    /// A release wakes every waiter of this process at once, so each sleeps a small random
-    /// offset first (at most the jitter, capped at 5 ms) to let the waiters spread out.
+    /// Waits for the retry: the delay, or — when the resource was held by another owner — its
+    /// next release (announced by a node, or made by this process), whichever comes first;
+    /// `false` if cancelled. A release wakes one waiter of this process, the longest-waiting
+    /// one, which retries at once.
     async fn wait_before_retry(
         &self,
         settings: &Settings,
@@ -551,11 +557,7 @@ impl Engine {
         let d = next_delay(settings.retry_delay_ms, settings.retry_jitter_ms);
         tokio::select! {
             _ = tokio::time::sleep(d) => true,
-            _ = wait => {
-                let spread = settings.retry_jitter_ms.min(5);
-                tokio::time::sleep(Duration::from_millis(fastrand::u64(0..=spread))).await;
-                true
-            }
+            _ = wait => true,
             _ = cancelled(cancel) => false,
         }
     }
@@ -581,6 +583,22 @@ impl Engine {
     ) -> Result<Granted, Failure> {
         let node_timeout = settings.node_timeout(ttl_ms);
         let mut chain = self.take_chain(&spec.value);
+        // Someone in this process already waits for the resource, so it is held: queue behind
+        // them (FIFO, woken by a release) rather than jump the queue with an attempt that can
+        // only fail and then win the race against the waiter that was woken.
+        let may_wait = settings.max_attempts().is_none_or(|m| m > 1);
+        if may_wait && self.signals.has_waiters(&spec.resources) {
+            let wait = self.signals.wait(&spec.resources);
+            if !self
+                .wait_before_retry(settings, &mut cancel, Some(wait))
+                .await
+            {
+                self.put_chain(&spec.value, chain);
+                let none = vec![None; self.nodes.len()];
+                let t = node_timeout;
+                return Err(self.failure(FailReason::Cancelled, 0, none, t));
+            }
+        }
         let mut attempts = 0u64;
         loop {
             attempts += 1;
@@ -594,6 +612,7 @@ impl Engine {
                     node_timeout,
                     &mut chain,
                     &mut cancel,
+                    None,
                 )
                 .await;
             let (valid, granted) = r.verdict(ttl_ms, settings, attempts);
@@ -673,6 +692,7 @@ impl Engine {
                     node_timeout,
                     &mut chain,
                     &mut cancel,
+                    None,
                 )
                 .await;
             let (valid, granted) = r.verdict(ttl_ms, settings, attempts);
@@ -726,6 +746,20 @@ impl Engine {
         let mut no_cancel = None;
         loop {
             attempts += 1;
+            // Someone in this process waits for the resource: wake the longest-waiting one as
+            // soon as the release requests are on their way. Its acquire goes out behind them on
+            // the same connections, so the nodes run it after the release (one round trip per
+            // hand-over instead of two). Later announcements of this release are ignored.
+            let hand_over = (attempts == 1 && self.signals.has_waiters(&spec.resources)).then(
+                || -> Box<dyn FnOnce() + Send + '_> {
+                    Box::new(|| {
+                        let tag = crate::scripts::release_tag(&spec.value);
+                        for r in spec.resources.iter() {
+                            self.signals.released(r, &tag);
+                        }
+                    })
+                },
+            );
             let mut r = self
                 .round(
                     Op::Release,
@@ -734,6 +768,7 @@ impl Engine {
                     node_timeout,
                     &mut chain,
                     &mut no_cancel,
+                    hand_over,
                 )
                 .await;
             observe(&r.votes);

@@ -40,15 +40,17 @@ end
 return 1
 "#;
 
-/// KEYS = resources; ARGV[1] = value. Deletes the keys that hold the value; returns how many.
-/// Each deletion is announced on `redlock-rs:released:<key>` so waiters retry at once instead
-/// of polling (`pcall`: a user without Pub/Sub permission still releases).
+/// KEYS = resources; ARGV[1] = value; ARGV[2] = release tag (`release_tag`). Deletes the keys
+/// that hold the value; returns how many. Each deletion is announced on
+/// `redlock-rs:released:<key>` with the tag as the message, so waiters retry at once instead of
+/// polling, and a process hearing the same release from N nodes acts on it once (`pcall`: a
+/// user without Pub/Sub permission still releases).
 pub const RELEASE_LUA: &str = r#"
 local count = 0
 for _, key in ipairs(KEYS) do
   if redis.pcall("GET", key) == ARGV[1] then
     redis.call("DEL", key)
-    redis.pcall("PUBLISH", "redlock-rs:released:" .. key, "")
+    redis.pcall("PUBLISH", "redlock-rs:released:" .. key, ARGV[2])
     count = count + 1
   end
 end
@@ -66,6 +68,16 @@ for _, key in ipairs(KEYS) do
 end
 return count
 "#;
+
+/// Names one release in announcements without revealing the lock value (which would let a
+/// Pub/Sub listener release or extend the lock): 64 bits of a keyed hash of the value. Equal for
+/// every node and every retry of the same release.
+pub fn release_tag(value: &str) -> String {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    let h = BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
+        .hash_one(("redlock-rs release", value));
+    format!("{h:016x}")
+}
 
 /// The Pub/Sub pattern that matches every release announcement.
 pub const RELEASED_PATTERN: &str = "redlock-rs:released:*";

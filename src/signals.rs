@@ -2,7 +2,7 @@
 //! delay runs out, whichever comes first) instead of polling every `retryDelay`. Best effort:
 //! a lost notification only means the waiter polls, so safety never depends on it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -12,6 +12,39 @@ use tokio::sync::Notify;
 #[derive(Default)]
 pub struct Signals {
     waiting: Mutex<HashMap<String, Arc<Notify>>>,
+    /// Releases already acted on, by resource and release tag: each of the N nodes announces
+    /// the same release, and this process's own releases are acted on before any node's
+    /// announcement arrives. One release must wake one waiter, not N.
+    seen: Mutex<Seen>,
+}
+
+/// The most recent releases acted on (bounded).
+#[derive(Default)]
+struct Seen {
+    set: HashSet<(String, String)>,
+    order: VecDeque<(String, String)>,
+}
+
+/// Releases remembered for deduplication; announcements of one release arrive within
+/// milliseconds of each other, so a few thousand recent ones are plenty.
+const SEEN_CAP: usize = 4096;
+
+impl Seen {
+    /// `true` the first time a (resource, tag) is seen.
+    fn first(&mut self, resource: &str, tag: &str) -> bool {
+        let k = (resource.to_string(), tag.to_string());
+        if self.set.contains(&k) {
+            return false;
+        }
+        if self.order.len() >= SEEN_CAP {
+            if let Some(old) = self.order.pop_front() {
+                self.set.remove(&old);
+            }
+        }
+        self.set.insert(k.clone());
+        self.order.push_back(k);
+        true
+    }
 }
 
 /// A pending wait for the next release of any of a lock's resources. Registered when made,
@@ -42,13 +75,31 @@ impl Signals {
         }
     }
 
-    /// A node saw `resource` released: wake the longest-waiting local waiter (FIFO), not all
-    /// of them — only one can win, and the others would just add a round each.
-    pub fn released(&self, resource: &str) {
+    /// `resource` was released (announced by a node, or released by this process) with
+    /// release tag `tag` (see `scripts::release_tag`; empty when unknown): wake the
+    /// longest-waiting local waiter (FIFO), not all of them — only one can win, and the others
+    /// would just add a round each. Later announcements of the same release are ignored.
+    pub fn released(&self, resource: &str, tag: &str) {
+        if !tag.is_empty()
+            && !self
+                .seen
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .first(resource, tag)
+        {
+            return;
+        }
         let m = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(n) = m.get(resource) {
             n.notify_one();
         }
+    }
+
+    /// Whether someone in this process already waits for one of `resources`: a newcomer
+    /// queues behind them instead of jumping the queue.
+    pub fn has_waiters(&self, resources: &[String]) -> bool {
+        let m = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+        !m.is_empty() && resources.iter().any(|r| m.contains_key(r))
     }
 
     /// Resources someone waits for (for tests).
@@ -89,6 +140,30 @@ impl Future for Wait {
 
 #[cfg(test)]
 mod tests {
+    #[tokio::test]
+    async fn one_release_announced_by_several_nodes_wakes_one_waiter() {
+        let s = Arc::new(Signals::default());
+        let mut a = Box::pin(s.wait(&["r".into()]));
+        let mut b = Box::pin(s.wait(&["r".into()]));
+        for _ in 0..3 {
+            s.released("r", "t1");
+        }
+        tokio::time::timeout(Duration::from_secs(1), &mut a)
+            .await
+            .expect("the first waiter is woken");
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), &mut b)
+                .await
+                .is_err(),
+            "the same release woke a second waiter"
+        );
+        assert!(s.has_waiters(&["r".into()]));
+        s.released("r", "t2");
+        tokio::time::timeout(Duration::from_secs(1), &mut b)
+            .await
+            .expect("the next release wakes the next waiter");
+    }
+
     use super::*;
     use std::time::Duration;
 
@@ -96,7 +171,7 @@ mod tests {
     async fn a_release_wakes_a_wait_made_before_it() {
         let s = Arc::new(Signals::default());
         let w = s.wait(&["a".into(), "b".into()]);
-        s.released("b"); // before anyone awaits
+        s.released("b", ""); // before anyone awaits
         tokio::time::timeout(Duration::from_secs(1), w)
             .await
             .expect("woken");
@@ -107,7 +182,7 @@ mod tests {
     async fn other_resources_do_not_wake() {
         let s = Arc::new(Signals::default());
         let w = s.wait(&["a".into()]);
-        s.released("z");
+        s.released("z", "");
         assert!(tokio::time::timeout(Duration::from_millis(50), w)
             .await
             .is_err());

@@ -45,7 +45,8 @@
 //       one-attempt verdicts, see DEFAULTS), base = invoke when the verdict
 //       took one attempt (or `sync_mono`, the time the call returned its promise, if later: the
 //       attempt may start anywhere in the synchronous part), complete otherwise (a retried
-//       attempt started after the invoke).
+//       attempt started after the invoke, and so may a first attempt that queued behind another
+//       acquire of its process on the same resource).
 //       Also: a lock must not be granted after its validity ran out — one received more than
 //       20 ms after its own expiration (lib_expiration_mono < complete − 20) while its process
 //       was not stalled (SIGSTOP, busy loop, GC) is a violation.
@@ -238,11 +239,34 @@ export function check(records, options = {}) {
   // ---- V2 honesty ----
   let maxSlack = -Infinity
   let nearMisses = 0
+  // A one-attempt acquire may first queue behind a waiter of its own process for the same
+  // resource (redlock-rs serves a process's waiters first come, first served, instead of
+  // letting a newcomer jump the queue): its attempt then starts after the invoke. The tight
+  // bound applies only when no acquire or using() of that process on an overlapping resource
+  // was still acquiring at the invoke.
+  const acquisitionEnd = (o) =>
+    o.op === 'using'
+      ? (routineStart.get(o.id) || {}).mono ?? o.complete_mono ?? Infinity
+      : o.complete_mono ?? Infinity
+  const acquiringByProc = new Map()
+  for (const o of [...acquires, ...usings]) {
+    if (!acquiringByProc.has(o.proc)) acquiringByProc.set(o.proc, [])
+    acquiringByProc.get(o.proc).push(o)
+  }
+  const mayHaveQueued = (r) =>
+    r.op === 'acquire' &&
+    (acquiringByProc.get(r.proc) || []).some(
+      (o) =>
+        o !== r &&
+        o.invoke_mono <= r.invoke_mono &&
+        acquisitionEnd(o) > r.invoke_mono &&
+        o.resources.some((x) => r.resources.includes(x)),
+    )
   for (const r of [...acquires, ...extendsAll]) {
     if (r.outcome !== 'ok' || !Number.isFinite(r.lib_expiration_mono)) continue
     // The attempt starts after the call: at the latest when the call returned its promise
     // (`sync_mono`; a preemption or GC pause inside the synchronous part delays the start).
-    const one = r.attempts === 1
+    const one = r.attempts === 1 && !mayHaveQueued(r)
     const base = one ? Math.max(r.invoke_mono, Number.isFinite(r.sync_mono) ? r.sync_mono : -Infinity) : r.complete_mono
     const bound = base + r.ttl - driftOf(r, r.ttl)
     v.V2.checked++

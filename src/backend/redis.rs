@@ -423,9 +423,11 @@ impl Releases {
                                 Ok(Some(msg)) => {
                                     let channel = msg.get_channel_name();
                                     if let Some(resource) = channel.strip_prefix(prefix.as_str()) {
+                                        // Older releasers announce without a tag ("").
+                                        let tag: String = msg.get_payload().unwrap_or_default();
                                         let w = watchers.lock().unwrap_or_else(|e| e.into_inner());
                                         for s in w.iter().filter_map(|s| s.upgrade()) {
-                                            s.released(resource);
+                                            s.released(resource, &tag);
                                         }
                                     }
                                 }
@@ -629,6 +631,7 @@ impl RedisNode {
                 scripts::RELEASE
                     .key(&*resources)
                     .arg(&*value)
+                    .arg(scripts::release_tag(&value))
                     .invoke_async(&mut conn)
                     .await
             };

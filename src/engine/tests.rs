@@ -547,8 +547,9 @@ async fn inspect_reports_a_quorum_holder_and_its_remaining_time() {
     );
 }
 
-/// A waiter retries as soon as the holder releases (announced by the nodes), not after its
-/// retry delay; when the nodes stay silent it still gets the lock by polling.
+/// A waiter retries as soon as the holder — another process — releases (announced by the
+/// nodes), not after its retry delay; when the nodes stay silent it still gets the lock by
+/// polling.
 #[tokio::test(start_paused = true)]
 async fn waiters_wake_on_release_and_fall_back_to_polling() {
     for mute in [false, true] {
@@ -557,8 +558,15 @@ async fn waiters_wake_on_release_and_fall_back_to_polling() {
             m.mute.store(mute, Ordering::SeqCst);
         }
         let engine = Arc::new(engine);
+        // The holder is another process: its own release cannot wake this one's waiters.
+        let other = Engine::new(
+            nodes
+                .iter()
+                .map(|m| Arc::new(MemoryBackend(m.clone())) as Arc<dyn Backend>)
+                .collect(),
+        );
         let holder = spec("holder");
-        engine
+        other
             .acquire(&holder, 60_000, &settings(0.0), None, |_| {})
             .await
             .unwrap();
@@ -574,7 +582,7 @@ async fn waiters_wake_on_release_and_fall_back_to_polling() {
                 async move { e.acquire(&spec("waiter"), 1000, &slow, None, |_| {}).await },
             );
         tokio::time::sleep(Duration::from_millis(100)).await;
-        engine
+        other
             .release(&holder, Duration::from_millis(100), &settings(0.0), |_| {})
             .await
             .unwrap();
@@ -591,6 +599,61 @@ async fn waiters_wake_on_release_and_fall_back_to_polling() {
         }
         assert_eq!(engine.signals.waited(), 0, "no waiter left registered");
     }
+}
+
+/// Waiters in one process are served in arrival order: a release by this process wakes the
+/// longest-waiting one at once (even with silent nodes), a newcomer queues behind them instead
+/// of jumping the queue, and one release announced by every node wakes one waiter, not one per
+/// node.
+#[tokio::test(start_paused = true)]
+async fn local_waiters_are_served_first_come_first_served() {
+    let (engine, nodes) = cluster(3);
+    for m in &nodes {
+        m.mute.store(true, Ordering::SeqCst);
+    }
+    let engine = Arc::new(engine);
+    let first = spec("first");
+    engine
+        .acquire(&first, 60_000, &settings(0.0), None, |_| {})
+        .await
+        .unwrap();
+    let slow = Settings {
+        retry_delay_ms: 10_000,
+        retry_jitter_ms: 0,
+        ..settings(50.0)
+    };
+    let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut tasks = Vec::new();
+    for i in 0..4 {
+        let (e, s, order) = (engine.clone(), slow.clone(), order.clone());
+        tasks.push(tokio::spawn(async move {
+            let sp = spec(&format!("w{i}"));
+            let g = e.acquire(&sp, 60_000, &s, None, |_| {}).await.unwrap();
+            order.lock().unwrap().push(i);
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            e.release(&sp, Duration::from_millis(100), &s, |_| {})
+                .await
+                .unwrap();
+            g.attempts
+        }));
+        // Arrive one after the other.
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let t = Instant::now();
+    engine
+        .release(&first, Duration::from_millis(100), &settings(0.0), |_| {})
+        .await
+        .unwrap();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(*order.lock().unwrap(), vec![0, 1, 2, 3]);
+    assert!(
+        t.elapsed() < Duration::from_millis(100),
+        "each release woke the next waiter at once: {:?}",
+        t.elapsed()
+    );
+    assert_eq!(engine.signals.waited(), 0);
 }
 
 /// A failed extend to a shorter TTL may have shortened the keys on the nodes it reached: the

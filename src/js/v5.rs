@@ -41,8 +41,7 @@ impl Default for CancelToken {
     }
 }
 
-/// The result of an operation.
-#[napi(object)]
+/// The result of an operation (sent to JS by `CompletionQueue::drain`).
 pub struct NativeExecution {
     pub ok: bool,
     /// `held`, `unavailable`, `expired` or `cancelled` when not ok.
