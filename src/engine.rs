@@ -51,6 +51,9 @@ impl NodeOutcome {
 pub struct LockSpec {
     pub resources: Arc<[String]>,
     pub value: Arc<str>,
+    /// A value made for this call alone (the v5 API): no node can hold it already, so a
+    /// single-resource acquire needs no script — a plain `SET NX PX` decides.
+    pub fresh: bool,
 }
 
 /// A granted acquire or extend.
@@ -317,7 +320,7 @@ impl Engine {
         prev: Option<Link>,
     ) -> NodeCall {
         let backend = self.nodes[i].clone();
-        let (res, val) = (spec.resources.clone(), spec.value.clone());
+        let (res, val, fresh) = (spec.resources.clone(), spec.value.clone(), spec.fresh);
         Box::pin(async move {
             if let Some(mut prev) = prev {
                 if timeout_at(deadline, &mut prev).await.is_err() {
@@ -325,7 +328,7 @@ impl Engine {
                 }
             }
             let reply = match op {
-                Op::Acquire => timeout_at(deadline, backend.acquire(res, val, ttl_ms))
+                Op::Acquire => timeout_at(deadline, backend.acquire(res, val, ttl_ms, fresh))
                     .await
                     .map(|r| {
                         r.map(|a| match a {

@@ -171,6 +171,7 @@ mod tests {
         let spec = LockSpec {
             resources: vec!["r".into()].into(),
             value: "v".into(),
+            fresh: false,
         };
         let s = Settings {
             retry_count: Some(0),

@@ -54,6 +54,7 @@ impl Holder {
         let spec = LockSpec {
             resources: vec![resource.clone()].into(),
             value: lock_id.as_str().into(),
+            fresh: false,
         };
         match self
             .engine
@@ -88,6 +89,7 @@ impl Holder {
         let spec = LockSpec {
             resources: vec![resource.clone()].into(),
             value: lock_id.as_str().into(),
+            fresh: false,
         };
         match self
             .engine

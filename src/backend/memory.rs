@@ -112,6 +112,7 @@ impl Backend for MemoryBackend {
         resources: Arc<[String]>,
         value: Arc<str>,
         ttl_ms: u64,
+        _fresh: bool,
     ) -> BoxFuture<Result<AcquireReply, NodeError>> {
         self.0.acquire_calls.fetch_add(1, Ordering::SeqCst);
         self.0.op(move |n| {

@@ -41,12 +41,14 @@ impl fmt::Display for NodeError {
 /// `'static` so the engine can run them on their own tasks; the engine, not the backend,
 /// enforces the per-node timeout.
 pub trait Backend: Send + Sync + 'static {
-    /// Sets every key to `value` with a TTL of `ttl_ms` iff none of them exists.
+    /// Sets every key to `value` with a TTL of `ttl_ms` iff none of them exists. `fresh`: the
+    /// value was made for this call, so no key can hold it already (`HeldBySelf` is impossible).
     fn acquire(
         &self,
         resources: Arc<[String]>,
         value: Arc<str>,
         ttl_ms: u64,
+        fresh: bool,
     ) -> BoxFuture<Result<AcquireReply, NodeError>>;
 
     /// Sets the TTL of every key to `ttl_ms` iff every key holds `value`; `true` if it did.

@@ -631,7 +631,7 @@ impl RedisNode {
                 scripts::RELEASE
                     .key(&*resources)
                     .arg(&*value)
-                    .arg(scripts::release_tag(&value))
+                    .arg(&scripts::release_tag_bytes(&value)[..])
                     .invoke_async(&mut conn)
                     .await
             };
@@ -674,9 +674,10 @@ impl Backend for ScriptedNode {
         resources: Arc<[String]>,
         value: Arc<str>,
         ttl_ms: u64,
+        fresh: bool,
     ) -> BoxFuture<Result<AcquireReply, NodeError>> {
         let Some(s) = &self.scripts.acquire else {
-            return self.node.acquire(resources, value, ttl_ms);
+            return self.node.acquire(resources, value, ttl_ms, fresh);
         };
         let n = resources.len() as i64;
         let f = self
@@ -750,6 +751,7 @@ impl Backend for RedisNode {
         resources: Arc<[String]>,
         value: Arc<str>,
         ttl_ms: u64,
+        fresh: bool,
     ) -> BoxFuture<Result<AcquireReply, NodeError>> {
         let conn = self.conn();
         let config = self.config.clone();
@@ -757,16 +759,31 @@ impl Backend for RedisNode {
             let handle = conn?;
             let mut conn = handle.clone().ready(&config).await?;
             let resources = keys(&config, &resources);
-            let r: i64 = scripts::ACQUIRE
-                .key(&*resources)
-                .arg(&*value)
-                .arg(ttl_ms)
-                .invoke_async(&mut conn)
-                .await
-                .map_err(|e| {
-                    handle.forget_master();
-                    sanitize(&config, e)
-                })?;
+            let r: redis::RedisResult<i64> = if fresh && resources.len() == 1 {
+                // One key and a value no key can hold yet: SET NX PX is the whole acquire
+                // script (node-redlock's EXISTS-then-SET), in one command instead of a script
+                // and two inner commands.
+                redis::cmd("SET")
+                    .arg(&resources[0])
+                    .arg(&*value)
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(ttl_ms)
+                    .query_async::<Option<String>>(&mut conn)
+                    .await
+                    .map(|ok| ok.is_some() as i64)
+            } else {
+                scripts::ACQUIRE
+                    .key(&*resources)
+                    .arg(&*value)
+                    .arg(ttl_ms)
+                    .invoke_async(&mut conn)
+                    .await
+            };
+            let r = r.map_err(|e| {
+                handle.forget_master();
+                sanitize(&config, e)
+            })?;
             Ok(match r {
                 1 => AcquireReply::Granted,
                 -1 => AcquireReply::HeldBySelf,

@@ -23,6 +23,7 @@ fn spec(value: &str) -> LockSpec {
     LockSpec {
         resources: vec!["res".to_string()].into(),
         value: value.into(),
+        fresh: false,
     }
 }
 
@@ -397,6 +398,7 @@ async fn multi_resource_locks_are_all_or_nothing_per_node() {
     let sp = LockSpec {
         resources: vec!["a".into(), "b".into(), "c".into()].into(),
         value: "mine".into(),
+        fresh: false,
     };
     let f = engine
         .acquire(&sp, TTL, &settings(0.0), None, |_| {})

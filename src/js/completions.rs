@@ -99,7 +99,12 @@ impl CompletionQueue {
     /// a property-name lookup per field on this thread, for every operation.
     #[napi(ts_return_type = "Array<unknown>")]
     pub fn drain<'env>(&mut self, env: &'env Env) -> Result<Array<'env>> {
-        let done = std::mem::take(&mut *self.shared.done.lock().unwrap_or_else(|e| e.into_inner()));
+        let done = {
+            let mut q = self.shared.done.lock().unwrap_or_else(|e| e.into_inner());
+            // The next batch is likely as large: no regrowing (and copying) it item by item.
+            let cap = q.len();
+            std::mem::replace(&mut *q, Vec::with_capacity(cap))
+        };
         let mut out = env.create_array(done.len() as u32 * SLOTS)?;
         let n = done.len() as u32;
         for (k, Completion { id, x }) in done.into_iter().enumerate() {

@@ -115,6 +115,7 @@ impl NativeRedlock {
         let spec = LockSpec {
             resources: resources.into(),
             value: value.as_str().into(),
+            fresh: false,
         };
         let engine = self.holder().engine.clone();
         let leases = self.leases().clone();

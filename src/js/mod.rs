@@ -4,6 +4,7 @@
 mod args;
 mod client;
 mod completions;
+mod dispatch;
 mod keeper;
 mod redlock;
 mod runtime;

@@ -212,10 +212,11 @@ impl NativeRedlock {
         let value = random_value();
         let timeout_ms = settings.node_timeout(ttl).as_millis();
         let done = queue.begin(env, id)?;
-        spawn(async move {
+        super::dispatch::submit(async move {
             let spec = LockSpec {
                 resources: resources.into(),
                 value: value.as_str().into(),
+                fresh: true,
             };
             let x =
                 execution::acquire(&holder.engine, &leases, &spec, ttl, &settings, cancel).await;
@@ -257,10 +258,11 @@ impl NativeRedlock {
         let leases = self.leases().clone();
         let timeout_ms = settings.node_timeout(ttl).as_millis();
         let done = queue.begin(env, id)?;
-        spawn(async move {
+        super::dispatch::submit(async move {
             let spec = LockSpec {
                 resources: resources.into(),
                 value: value.as_str().into(),
+                fresh: false,
             };
             let x = execution::extend(&holder.engine, &leases, &spec, hint, ttl, &settings).await;
             done.complete(to_native(x, value, timeout_ms));
@@ -290,10 +292,11 @@ impl NativeRedlock {
         let leases = self.leases().clone();
         let timeout_ms = execution::release_timeout(&settings).as_millis();
         let done = queue.begin(env, id)?;
-        spawn(async move {
+        super::dispatch::submit(async move {
             let spec = LockSpec {
                 resources: resources.into(),
                 value: value.as_str().into(),
+                fresh: false,
             };
             let x = execution::release(&holder.engine, &leases, &spec, &settings).await;
             let mut out = to_native(x, value, timeout_ms);
