@@ -12,6 +12,7 @@ use redis::cluster::{ClusterClient, ClusterClientBuilder};
 use redis::cluster_async::ClusterConnection;
 use redis::{ConnectionAddr, ConnectionInfo, IntoConnectionInfo, RedisConnectionInfo};
 use std::fmt;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 use tokio::sync::OnceCell;
@@ -195,6 +196,16 @@ impl NodeConfig {
     }
 }
 
+/// Keeps `RedisNode::scripts_ok` current: a script that ran proves scripting is allowed; a
+/// NOPERM (from a script, or from anything once permissions were revoked) takes it back.
+fn note_scripting<T>(ok: &std::sync::atomic::AtomicBool, r: &redis::RedisResult<T>, script: bool) {
+    match r {
+        Ok(_) if script => ok.store(true, Relaxed),
+        Err(e) if e.code() == Some("NOPERM") => ok.store(false, Relaxed),
+        _ => {}
+    }
+}
+
 /// The keys for `resources`, with the configured prefix.
 fn keys(config: &NodeConfig, resources: &Arc<[String]>) -> Arc<[String]> {
     if config.key_prefix.is_empty() {
@@ -366,6 +377,10 @@ pub struct RedisNode {
     /// `None` once closed with `quit()`; sockets close when in-flight calls finish.
     conn: Mutex<Option<Handle>>,
     releases: Releases,
+    /// Whether a script has run here: only then may a fresh single-resource acquire skip the
+    /// script (`SET NX PX`). An ACL user who may write but not run scripts would otherwise take
+    /// locks it can never release or roll back; its first acquire fails cleanly instead.
+    scripts_ok: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The node's release-announcement listener (single servers only; Cluster and Sentinel
@@ -508,6 +523,7 @@ impl RedisNode {
                 config: Arc::new(config),
                 conn: Mutex::new(Some(handle)),
                 releases: Releases::default(),
+                scripts_ok: Arc::default(),
             }));
         }
         if config.sentinel.is_some() {
@@ -516,6 +532,7 @@ impl RedisNode {
                 config: Arc::new(config),
                 conn: Mutex::new(Some(handle)),
                 releases: Releases::default(),
+                scripts_ok: Arc::default(),
             }));
         }
         let client = match tls_certificates(&config.tls_options)? {
@@ -535,6 +552,7 @@ impl RedisNode {
                 client: Some(pubsub_client),
                 ..Default::default()
             },
+            scripts_ok: Arc::default(),
         }))
     }
 
@@ -608,6 +626,7 @@ impl RedisNode {
     ) -> BoxFuture<Result<u64, NodeError>> {
         let conn = self.conn();
         let config = self.config.clone();
+        let scripts_ok = self.scripts_ok.clone();
         Box::pin(async move {
             let handle = conn?;
             let mut conn = handle.clone().ready(&config).await?;
@@ -635,6 +654,7 @@ impl RedisNode {
                     .invoke_async(&mut conn)
                     .await
             };
+            note_scripting(&scripts_ok, &r, true);
             r.map_err(|e| {
                 handle.forget_master();
                 sanitize(&config, e)
@@ -755,11 +775,13 @@ impl Backend for RedisNode {
     ) -> BoxFuture<Result<AcquireReply, NodeError>> {
         let conn = self.conn();
         let config = self.config.clone();
+        let scripts_ok = self.scripts_ok.clone();
         Box::pin(async move {
             let handle = conn?;
             let mut conn = handle.clone().ready(&config).await?;
             let resources = keys(&config, &resources);
-            let r: redis::RedisResult<i64> = if fresh && resources.len() == 1 {
+            let plain = fresh && resources.len() == 1 && scripts_ok.load(Relaxed);
+            let r: redis::RedisResult<i64> = if plain {
                 // One key and a value no key can hold yet: SET NX PX is the whole acquire
                 // script (node-redlock's EXISTS-then-SET), in one command instead of a script
                 // and two inner commands.
@@ -780,6 +802,7 @@ impl Backend for RedisNode {
                     .invoke_async(&mut conn)
                     .await
             };
+            note_scripting(&scripts_ok, &r, !plain);
             let r = r.map_err(|e| {
                 handle.forget_master();
                 sanitize(&config, e)
