@@ -905,7 +905,12 @@ declare namespace Redlock {
     readonly driftFactor: number
     /** Retries after the first attempt (an integer ≥ 0), or `-1` to retry until acquired. Default `10`. */
     readonly retryCount: number
-    /** Base delay between attempts in ms (an integer ≥ 0). Default `200`. */
+    /**
+     * Base delay between attempts in ms (an integer ≥ 0). Default `200`. It is the longest a
+     * waiter sleeps: when the resource is released (by this `Redlock`, or announced by a server)
+     * the longest-waiting caller of the process retries at once, and a new caller queues behind
+     * the callers already waiting for the resource.
+     */
     readonly retryDelay: number
     /** Random ± spread added to each delay in ms (an integer ≥ 0). Default `100`. */
     readonly retryJitter: number
