@@ -196,8 +196,8 @@ impl NodeConfig {
     }
 }
 
-/// Keeps `RedisNode::scripts_ok` current: a script that ran proves scripting is allowed; a
-/// NOPERM (from a script, or from anything once permissions were revoked) takes it back.
+/// Keeps `RedisNode::scripts_ok` current: a script run by EVALSHA proves scripting is allowed;
+/// a NOPERM (from a script, or from anything once permissions were revoked) takes it back.
 fn note_scripting<T>(ok: &std::sync::atomic::AtomicBool, r: &redis::RedisResult<T>, script: bool) {
     match r {
         Ok(_) if script => ok.store(true, Relaxed),
@@ -654,7 +654,8 @@ impl RedisNode {
                     .invoke_async(&mut conn)
                     .await
             };
-            note_scripting(&scripts_ok, &r, true);
+            // Only EVALSHA proves what acquire and release need (a rollback is a plain EVAL).
+            note_scripting(&scripts_ok, &r, !rollback);
             r.map_err(|e| {
                 handle.forget_master();
                 sanitize(&config, e)
