@@ -213,7 +213,7 @@ type Link = oneshot::Receiver<()>;
 pub struct Engine {
     nodes: Vec<Arc<dyn Backend>>,
     labels: Arc<[String]>,
-    /// Per lock value, the node tasks an earlier call left running (a late acquire reply, a
+    /// Per lock value, the node work an earlier call left running (a late acquire reply, a
     /// cleanup). The next call for that value chains after them, so a release is never
     /// overtaken by its own acquire's late write, nor a new acquire by an old cleanup.
     chains: std::sync::Mutex<std::collections::HashMap<Arc<str>, Chain>>,
