@@ -756,7 +756,7 @@ impl Engine {
             let hand_over = (attempts == 1 && self.signals.has_waiters(&spec.resources)).then(
                 || -> Box<dyn FnOnce() + Send + '_> {
                     Box::new(|| {
-                        let tag = crate::scripts::release_tag(&spec.value);
+                        let tag = crate::signals::release_tag(&spec.value);
                         for r in spec.resources.iter() {
                             self.signals.released(r, &tag);
                         }

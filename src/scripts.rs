@@ -40,8 +40,8 @@ end
 return 1
 "#;
 
-/// KEYS = resources; ARGV[1] = value; ARGV[2] = release tag (`release_tag`). Deletes the keys
-/// that hold the value; returns how many. Each deletion is announced on
+/// KEYS = resources; ARGV[1] = value; ARGV[2] = release tag (`signals::release_tag`).
+/// Deletes the keys that hold the value; returns how many. Each deletion is announced on
 /// `redlock-rs:released:<key>` with the tag as the message, so waiters retry at once instead of
 /// polling, and a process hearing the same release from N nodes acts on it once (`pcall`: a
 /// user without Pub/Sub permission still releases).
@@ -68,25 +68,6 @@ for _, key in ipairs(KEYS) do
 end
 return count
 "#;
-
-/// Names one release in announcements without revealing the lock value (which would let a
-/// Pub/Sub listener release or extend the lock): 64 bits of a keyed hash of the value. Equal for
-/// every node and every retry of the same release.
-pub fn release_tag(value: &str) -> String {
-    String::from_utf8_lossy(&release_tag_bytes(value)).into_owned()
-}
-
-/// `release_tag` without an allocation (it is sent with every release, to every node).
-pub fn release_tag_bytes(value: &str) -> [u8; 16] {
-    use std::hash::{BuildHasher, BuildHasherDefault};
-    let h = BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
-        .hash_one(("redlock-rs release", value));
-    let mut out = [0u8; 16];
-    for (i, b) in out.iter_mut().enumerate() {
-        *b = b"0123456789abcdef"[((h >> (60 - 4 * i)) & 0xf) as usize];
-    }
-    out
-}
 
 /// The Pub/Sub pattern that matches every release announcement.
 pub const RELEASED_PATTERN: &str = "redlock-rs:released:*";
@@ -175,17 +156,5 @@ mod tests {
         }
         assert_ne!(ids[0], ids[1]);
         assert_ne!(ids[1], ids[2]);
-    }
-
-    #[test]
-    fn release_tags_are_stable_hex_and_do_not_contain_the_value() {
-        let t = release_tag("0123456789abcdef0123456789abcdef");
-        assert_eq!(t.len(), 16);
-        assert!(t
-            .chars()
-            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
-        assert_eq!(t, release_tag("0123456789abcdef0123456789abcdef"));
-        assert_ne!(t, release_tag("0123456789abcdef0123456789abcdee"));
-        assert!(!"0123456789abcdef0123456789abcdef".contains(&t));
     }
 }

@@ -8,6 +8,25 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 
+/// Names one release in announcements without revealing the lock value (which would let a
+/// Pub/Sub listener release or extend the lock): 64 bits of a keyed hash of the value. Equal for
+/// every node and every retry of the same release.
+pub fn release_tag(value: &str) -> String {
+    String::from_utf8_lossy(&release_tag_bytes(value)).into_owned()
+}
+
+/// `release_tag` without an allocation (it is sent with every release, to every node).
+pub fn release_tag_bytes(value: &str) -> [u8; 16] {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    let h = BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
+        .hash_one(("redlock-rs release", value));
+    let mut out = [0u8; 16];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = b"0123456789abcdef"[((h >> (60 - 4 * i)) & 0xf) as usize];
+    }
+    out
+}
+
 /// Who waits for which resource; nodes' listeners call [`Signals::released`].
 #[derive(Default)]
 pub struct Signals {
@@ -76,7 +95,7 @@ impl Signals {
     }
 
     /// `resource` was released (announced by a node, or released by this process) with
-    /// release tag `tag` (see `scripts::release_tag`; empty when unknown): wake the
+    /// release tag `tag` (see [`release_tag`]; empty when unknown): wake the
     /// longest-waiting local waiter (FIFO), not all of them — only one can win, and the others
     /// would just add a round each. Later announcements of the same release are ignored.
     pub fn released(&self, resource: &str, tag: &str) {
@@ -165,6 +184,18 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn release_tags_are_stable_hex_and_do_not_contain_the_value() {
+        let t = release_tag("0123456789abcdef0123456789abcdef");
+        assert_eq!(t.len(), 16);
+        assert!(t
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert_eq!(t, release_tag("0123456789abcdef0123456789abcdef"));
+        assert_ne!(t, release_tag("0123456789abcdef0123456789abcdee"));
+        assert!(!"0123456789abcdef0123456789abcdef".contains(&t));
+    }
     use std::time::Duration;
 
     #[tokio::test]

@@ -180,7 +180,7 @@ impl Backend for MemoryBackend {
                     m.remove(r);
                     deleted += 1;
                     if !n.mute.load(Ordering::SeqCst) {
-                        let tag = crate::scripts::release_tag(&value);
+                        let tag = crate::signals::release_tag(&value);
                         for s in n.signals.lock().unwrap().iter() {
                             s.released(r, &tag);
                         }

@@ -650,7 +650,7 @@ impl RedisNode {
                 scripts::RELEASE
                     .key(&*resources)
                     .arg(&*value)
-                    .arg(&scripts::release_tag_bytes(&value)[..])
+                    .arg(&crate::signals::release_tag_bytes(&value)[..])
                     .invoke_async(&mut conn)
                     .await
             };
