@@ -7,9 +7,11 @@
 //! by the per-node timeout. So a rollback always precedes the next attempt on that node, and a
 //! paused or dead node costs at most the per-node timeout per attempt.
 
-use crate::backend::{AcquireReply, Backend, NodeError};
+pub use crate::backend::Vote;
+
+use crate::backend::Backend;
 use crate::mutants::{self, Mutant};
-use crate::quorum::{quorum_of, FailReason, Settled, Tally, VoteKind};
+use crate::quorum::{quorum_of, FailReason, Settled, Tally};
 use crate::retry::next_delay;
 use crate::settings::Settings;
 use crate::signals::{Signals, Wait};
@@ -22,29 +24,6 @@ use std::task::Poll;
 use std::time::Duration;
 use tokio::sync::{oneshot, watch};
 use tokio::time::{timeout, timeout_at, Instant};
-
-/// What one node answered in one round.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum NodeOutcome {
-    /// acquire: granted; extend: extended; release: deleted.
-    Yes,
-    /// acquire: held by another owner; extend: not held with this value; release: nothing held.
-    No,
-    /// acquire only: already held with this very value (nothing written).
-    Own,
-    Error(NodeError),
-    Timeout,
-}
-
-impl NodeOutcome {
-    fn kind(&self) -> VoteKind {
-        match self {
-            NodeOutcome::Yes => VoteKind::For,
-            NodeOutcome::No | NodeOutcome::Own => VoteKind::Against,
-            NodeOutcome::Error(_) | NodeOutcome::Timeout => VoteKind::Failed,
-        }
-    }
-}
 
 /// The resources and the value of one lock.
 #[derive(Clone, Debug)]
@@ -64,7 +43,7 @@ pub struct Granted {
     pub validity: Duration,
     /// `t0 + ttl - drift` on the monotonic clock.
     pub expires_at: Instant,
-    pub votes: Vec<Option<NodeOutcome>>,
+    pub votes: Vec<Option<Vote>>,
 }
 
 /// A failed operation, with the last round's votes for diagnostics.
@@ -73,7 +52,7 @@ pub struct Failure {
     pub reason: FailReason,
     pub attempts: u64,
     /// The last round's votes (`None`: no answer before the decision).
-    pub votes: Vec<Option<NodeOutcome>>,
+    pub votes: Vec<Option<Vote>>,
     pub labels: Arc<[String]>,
     pub node_timeout: Duration,
     /// A failed extend to a shorter TTL may still have shortened the keys on some nodes: the
@@ -88,8 +67,8 @@ impl Failure {
         let mut parts = Vec::new();
         for (i, v) in self.votes.iter().enumerate() {
             let what = match v {
-                Some(NodeOutcome::Error(e)) => format!("failed: {e}"),
-                Some(NodeOutcome::Timeout) => {
+                Some(Vote::Error(e)) => format!("failed: {e}"),
+                Some(Vote::Timeout) => {
                     format!("timed out after {} ms", self.node_timeout.as_millis())
                 }
                 _ => continue,
@@ -102,7 +81,7 @@ impl Failure {
     pub fn unavailable_count(&self) -> usize {
         self.votes
             .iter()
-            .filter(|v| matches!(v, Some(NodeOutcome::Error(_)) | Some(NodeOutcome::Timeout)))
+            .filter(|v| matches!(v, Some(Vote::Error(_)) | Some(Vote::Timeout)))
             .count()
     }
 }
@@ -153,14 +132,14 @@ enum Op {
 /// Whether an acquire's answer from a node must be undone: a grant when the round failed; an
 /// error, which may have left part of a multi-key write, likewise; and a timeout always, since
 /// the write may still land (on the same connection, so the rollback comes after it).
-fn needs_rollback(o: &NodeOutcome, roll_back: bool) -> bool {
+fn needs_rollback(o: &Vote, roll_back: bool) -> bool {
     let yes_only = mutants::active(Mutant::RollbackYesOnly);
     match o {
-        NodeOutcome::Yes => roll_back,
-        NodeOutcome::Error(_) => roll_back && !yes_only,
-        NodeOutcome::Timeout => !yes_only,
+        Vote::Yes => roll_back,
+        Vote::Error(_) => roll_back && !yes_only,
+        Vote::Timeout => !yes_only,
         // Nothing was written; `Own` must never be deleted by a rollback.
-        NodeOutcome::No | NodeOutcome::Own => false,
+        Vote::No | Vote::Own => false,
     }
 }
 
@@ -191,7 +170,7 @@ impl Round {
 
 struct Round {
     op: Op,
-    votes: Vec<Option<NodeOutcome>>,
+    votes: Vec<Option<Vote>>,
     /// Per node: whether a request was sent (not when its previous link was still stuck).
     sent: Vec<bool>,
     /// `None`: cancelled before a verdict.
@@ -204,7 +183,7 @@ struct Round {
 
 /// One node's call in a round: its index, its answer, and — when nothing could be sent because
 /// the node's previous link was still running at the deadline — that link.
-type NodeCall = BoxFuture<'static, (usize, NodeOutcome, Option<Link>)>;
+type NodeCall = BoxFuture<'static, (usize, Vote, Option<Link>)>;
 
 /// Done (or gone) once the sender is dropped: the end of a node's background work for a value.
 type Link = oneshot::Receiver<()>;
@@ -293,7 +272,7 @@ impl Engine {
         &self,
         reason: FailReason,
         attempts: u64,
-        votes: Vec<Option<NodeOutcome>>,
+        votes: Vec<Option<Vote>>,
         t: Duration,
     ) -> Failure {
         Failure {
@@ -324,46 +303,22 @@ impl Engine {
         Box::pin(async move {
             if let Some(mut prev) = prev {
                 if timeout_at(deadline, &mut prev).await.is_err() {
-                    return (i, NodeOutcome::Timeout, Some(prev));
+                    return (i, Vote::Timeout, Some(prev));
                 }
             }
             let reply = match op {
-                Op::Acquire => timeout_at(deadline, backend.acquire(res, val, ttl_ms, fresh))
-                    .await
-                    .map(|r| {
-                        r.map(|a| match a {
-                            AcquireReply::Granted => NodeOutcome::Yes,
-                            AcquireReply::HeldByOther => NodeOutcome::No,
-                            AcquireReply::HeldBySelf => NodeOutcome::Own,
-                        })
-                    }),
+                Op::Acquire => timeout_at(deadline, backend.acquire(res, val, ttl_ms, fresh)).await,
                 Op::Extend => timeout_at(deadline, backend.extend(res, val, ttl_ms))
                     .await
-                    .map(|r| {
-                        r.map(|ok| {
-                            if ok {
-                                NodeOutcome::Yes
-                            } else {
-                                NodeOutcome::No
-                            }
-                        })
-                    }),
+                    .map(|r| r.map(|ok| if ok { Vote::Yes } else { Vote::No })),
                 Op::Release => timeout_at(deadline, backend.release(res, val))
                     .await
-                    .map(|r| {
-                        r.map(|n| {
-                            if n > 0 {
-                                NodeOutcome::Yes
-                            } else {
-                                NodeOutcome::No
-                            }
-                        })
-                    }),
+                    .map(|r| r.map(|n| if n > 0 { Vote::Yes } else { Vote::No })),
             };
             let outcome = match reply {
                 Ok(Ok(o)) => o,
-                Ok(Err(e)) => NodeOutcome::Error(e),
-                Err(_) => NodeOutcome::Timeout,
+                Ok(Err(e)) => Vote::Error(e),
+                Err(_) => Vote::Timeout,
             };
             (i, outcome, None)
         })
@@ -392,9 +347,9 @@ impl Engine {
             .enumerate()
             .map(|(i, link)| Some(self.node_call(i, op, spec, ttl_ms, deadline, link.take())))
             .collect();
-        let mut votes: Vec<Option<NodeOutcome>> = vec![None; n];
+        let mut votes: Vec<Option<Vote>> = vec![None; n];
         let mut sent = vec![true; n];
-        let mut tally = Tally::new(n);
+        let mut tally = Tally::new(n, quorum_of(n));
         // Every pass polls every node still pending, so all requests go out at once and the
         // answers that arrived together are all counted before the verdict.
         let verdict = std::future::poll_fn(|cx| {
@@ -409,7 +364,7 @@ impl Engine {
                     chain[i] = Some(prev);
                     sent[i] = false;
                 }
-                tally.add(o.kind());
+                tally.add(&o);
                 votes[i] = Some(o);
             }
             if let Some(f) = on_sent.take() {
@@ -475,7 +430,7 @@ impl Engine {
                 if let Some(o) = v {
                     if r.sent[i] && needs_rollback(o, roll_back) {
                         rollbacks.push(i);
-                        if *o == NodeOutcome::Yes {
+                        if *o == Vote::Yes {
                             granted.push(i);
                         }
                     }
@@ -582,7 +537,7 @@ impl Engine {
         ttl_ms: u64,
         settings: &Settings,
         mut cancel: Option<Cancel>,
-        mut observe: impl FnMut(&[Option<NodeOutcome>]),
+        mut observe: impl FnMut(&[Option<Vote>]),
     ) -> Result<Granted, Failure> {
         let node_timeout = settings.node_timeout(ttl_ms);
         let mut chain = self.take_chain(&spec.value);
@@ -672,7 +627,7 @@ impl Engine {
         ttl_ms: u64,
         settings: &Settings,
         mut cancel: Option<Cancel>,
-        mut observe: impl FnMut(&[Option<NodeOutcome>]),
+        mut observe: impl FnMut(&[Option<Vote>]),
     ) -> Result<Granted, Failure> {
         let node_timeout = settings.node_timeout(ttl_ms);
         let mut chain = self.take_chain(&spec.value);
@@ -739,7 +694,7 @@ impl Engine {
         spec: &LockSpec,
         node_timeout: Duration,
         settings: &Settings,
-        mut observe: impl FnMut(&[Option<NodeOutcome>]),
+        mut observe: impl FnMut(&[Option<Vote>]),
     ) -> Result<Released, Failure> {
         let max_attempts = settings.max_attempts().unwrap_or(11);
         let mut chain = self.take_chain(&spec.value);
@@ -777,10 +732,10 @@ impl Engine {
             observe(&r.votes);
             self.finish_round(&mut r, false, spec, node_timeout, &mut chain);
             for (i, v) in r.votes.iter().enumerate() {
-                if matches!(v, Some(NodeOutcome::Yes) | Some(NodeOutcome::No)) {
+                if matches!(v, Some(Vote::Yes) | Some(Vote::No)) {
                     confirmed[i] = true;
                 }
-                deleted[i] |= *v == Some(NodeOutcome::Yes);
+                deleted[i] |= *v == Some(Vote::Yes);
             }
             let count = confirmed.iter().filter(|c| **c).count();
             if count >= self.quorum() {
@@ -818,21 +773,17 @@ impl Engine {
         for r in replies {
             match r {
                 Ok(Ok(t)) => {
-                    votes.push(Some(if t.is_some() {
-                        NodeOutcome::Yes
-                    } else {
-                        NodeOutcome::No
-                    }));
+                    votes.push(Some(if t.is_some() { Vote::Yes } else { Vote::No }));
                     ttls.extend(t);
                 }
-                Ok(Err(e)) => votes.push(Some(NodeOutcome::Error(e))),
-                Err(_) => votes.push(Some(NodeOutcome::Timeout)),
+                Ok(Err(e)) => votes.push(Some(Vote::Error(e))),
+                Err(_) => votes.push(Some(Vote::Timeout)),
             }
         }
         let q = self.quorum();
         let answered = votes
             .iter()
-            .filter(|v| matches!(v, Some(NodeOutcome::Yes) | Some(NodeOutcome::No)))
+            .filter(|v| matches!(v, Some(Vote::Yes) | Some(Vote::No)))
             .count();
         if answered < q {
             return Err(self.failure(FailReason::Unavailable, 1, votes, node_timeout));

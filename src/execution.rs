@@ -1,14 +1,14 @@
 //! The v5-style operations (`acquire` / `extend` / `release` returning execution statistics)
 //! on top of the engine: fresh values, per-attempt votes kept within bounds, monotonic leases.
 
-use crate::engine::{Cancel, Engine, Failure, Granted, LockSpec, NodeOutcome};
+use crate::engine::{Cancel, Engine, Failure, Granted, LockSpec, Vote};
 use crate::leases::{epoch_ms_now, Leases};
 use crate::settings::Settings;
 use std::time::Duration;
 use tokio::time::Instant;
 
 /// One round's votes, one entry per node (`None`: no answer before the verdict).
-pub type AttemptVotes = Vec<Option<NodeOutcome>>;
+pub type AttemptVotes = Vec<Option<Vote>>;
 
 /// The outcome of an operation with the votes of its attempts.
 pub struct Execution {
@@ -33,7 +33,7 @@ impl Recorder {
             attempts: Vec::new(),
         }
     }
-    fn record(&mut self, votes: &[Option<NodeOutcome>]) {
+    fn record(&mut self, votes: &[Option<Vote>]) {
         if !self.keep_all {
             self.attempts.clear();
         }

@@ -1,5 +1,7 @@
 //! Vote counting and the early-decision rule (pure).
 
+use crate::backend::Vote;
+
 /// Why an attempt failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FailReason {
@@ -13,16 +15,6 @@ pub enum FailReason {
     Cancelled,
 }
 
-/// The per-node vote classes the tally cares about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum VoteKind {
-    For,
-    /// The node answered "no" (held by another owner, or by this very value).
-    Against,
-    /// Error or timeout: the node gave no verdict.
-    Failed,
-}
-
 /// What the votes so far make certain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Settled {
@@ -30,7 +22,8 @@ pub enum Settled {
     NoQuorum(FailReason),
 }
 
-/// Counts votes of one round over `n` nodes with `Q = floor(n/2) + 1`.
+/// Counts votes of one round over `n` nodes, `quorum` of which decide (Redlock:
+/// [`quorum_of`]).
 #[derive(Clone, Copy, Debug)]
 pub struct Tally {
     n: usize,
@@ -40,6 +33,7 @@ pub struct Tally {
     pub failed: usize,
 }
 
+/// Redlock's quorum: a strict majority, `floor(n/2) + 1`.
 pub fn quorum_of(n: usize) -> usize {
     if crate::mutants::active(crate::mutants::Mutant::FloorQuorum) && n >= 2 {
         return n / 2;
@@ -48,10 +42,10 @@ pub fn quorum_of(n: usize) -> usize {
 }
 
 impl Tally {
-    pub fn new(n: usize) -> Self {
+    pub fn new(n: usize, quorum: usize) -> Self {
         Tally {
             n,
-            quorum: quorum_of(n),
+            quorum,
             yes: 0,
             no: 0,
             failed: 0,
@@ -66,12 +60,13 @@ impl Tally {
         self.n - self.yes - self.no - self.failed
     }
 
-    pub fn add(&mut self, v: VoteKind) {
+    /// `Own` counts as a no (nothing written); an error or timeout gave no verdict.
+    pub fn add(&mut self, v: &Vote) {
         debug_assert!(self.pending() > 0, "more votes than nodes");
         match v {
-            VoteKind::For => self.yes += 1,
-            VoteKind::Against => self.no += 1,
-            VoteKind::Failed => self.failed += 1,
+            Vote::Yes => self.yes += 1,
+            Vote::No | Vote::Own => self.no += 1,
+            Vote::Error(_) | Vote::Timeout => self.failed += 1,
         }
     }
 
@@ -117,8 +112,10 @@ mod tests {
         }
     }
 
-    fn all_sequences(n: usize) -> Vec<Vec<VoteKind>> {
-        let kinds = [VoteKind::For, VoteKind::Against, VoteKind::Failed];
+    const FAILED: Vote = Vote::Timeout;
+
+    fn all_sequences(n: usize) -> Vec<Vec<Vote>> {
+        let kinds = [Vote::Yes, Vote::No, FAILED];
         let mut out = vec![vec![]];
         for _ in 0..n {
             out = out
@@ -126,7 +123,7 @@ mod tests {
                 .flat_map(|s| {
                     kinds.iter().map(move |k| {
                         let mut s = s.clone();
-                        s.push(*k);
+                        s.push(k.clone());
                         s
                     })
                 })
@@ -151,15 +148,15 @@ mod tests {
             let mut checked = 0;
             for seq in all_sequences(n) {
                 let (yes, no, failed) = seq.iter().fold((0, 0, 0), |(y, a, f), v| match v {
-                    VoteKind::For => (y + 1, a, f),
-                    VoteKind::Against => (y, a + 1, f),
-                    VoteKind::Failed => (y, a, f + 1),
+                    Vote::Yes => (y + 1, a, f),
+                    Vote::No | Vote::Own => (y, a + 1, f),
+                    Vote::Error(_) | Vote::Timeout => (y, a, f + 1),
                 });
                 let expected = final_verdict(yes, no, failed);
-                let mut t = Tally::new(n);
+                let mut t = Tally::new(n, quorum_of(n));
                 let mut decided_at = None;
                 for (i, v) in seq.iter().enumerate() {
-                    t.add(*v);
+                    t.add(v);
                     if let Some(s) = t.settled() {
                         assert_eq!(s, expected, "n={n} seq={seq:?} decided early wrongly");
                         decided_at.get_or_insert(i);
@@ -170,7 +167,7 @@ mod tests {
                 if let Some(pos) = seq
                     .iter()
                     .scan(0, |c, v| {
-                        *c += (*v == VoteKind::For) as usize;
+                        *c += (*v == Vote::Yes) as usize;
                         Some(*c)
                     })
                     .position(|c| c == quorum_of(n))
@@ -186,23 +183,23 @@ mod tests {
     #[test]
     fn paused_minority_does_not_delay_a_clear_verdict() {
         // 5 nodes, 2 never answer: 3 yes decide; 3 held decide.
-        let mut t = Tally::new(5);
+        let mut t = Tally::new(5, 3);
         for _ in 0..3 {
-            t.add(VoteKind::For);
+            t.add(&Vote::Yes);
         }
         assert_eq!(t.settled(), Some(Settled::Quorum));
-        let mut t = Tally::new(5);
+        let mut t = Tally::new(5, 3);
         for _ in 0..3 {
-            t.add(VoteKind::Against);
+            t.add(&Vote::No);
         }
         assert_eq!(t.settled(), Some(Settled::NoQuorum(FailReason::Held)));
         // 3 nodes: one failed, one held, one pending: the pending one could still make it
         // "held", so wait.
-        let mut t = Tally::new(3);
-        t.add(VoteKind::Failed);
-        t.add(VoteKind::Against);
+        let mut t = Tally::new(3, 2);
+        t.add(&FAILED);
+        t.add(&Vote::No);
         assert_eq!(t.settled(), None);
-        t.add(VoteKind::Failed);
+        t.add(&FAILED);
         assert_eq!(
             t.settled(),
             Some(Settled::NoQuorum(FailReason::Unavailable))

@@ -1,7 +1,7 @@
 //! An in-memory backend for unit tests of the engine: one "node" is a key/value map with
 //! expiries on tokio's clock, plus knobs for latency, errors, pauses and lost replies.
 
-use super::{AcquireReply, Backend, BoxFuture, NodeError};
+use super::{Backend, BoxFuture, NodeError, Vote};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -113,7 +113,7 @@ impl Backend for MemoryBackend {
         value: Arc<str>,
         ttl_ms: u64,
         _fresh: bool,
-    ) -> BoxFuture<Result<AcquireReply, NodeError>> {
+    ) -> BoxFuture<Result<Vote, NodeError>> {
         self.0.acquire_calls.fetch_add(1, Ordering::SeqCst);
         self.0.op(move |n| {
             let mut m = n.keys.lock().unwrap();
@@ -122,12 +122,12 @@ impl Backend for MemoryBackend {
             for r in resources.iter() {
                 match MemoryNode::live(&m, r, now) {
                     Some(v) if v == &*value => own = true,
-                    Some(_) => return AcquireReply::HeldByOther,
+                    Some(_) => return Vote::No,
                     None => {}
                 }
             }
             if own {
-                return AcquireReply::HeldBySelf;
+                return Vote::Own;
             }
             for r in resources.iter() {
                 m.insert(
@@ -135,7 +135,7 @@ impl Backend for MemoryBackend {
                     (value.to_string(), now + Duration::from_millis(ttl_ms)),
                 );
             }
-            AcquireReply::Granted
+            Vote::Yes
         })
     }
 

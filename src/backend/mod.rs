@@ -11,17 +11,23 @@ use std::sync::Arc;
 
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
-/// What a node answered to an acquire.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AcquireReply {
-    /// Every key was absent and is now set to the value with the TTL.
-    Granted,
-    /// At least one key holds another value; nothing was written.
-    HeldByOther,
-    /// At least one key already holds this very value (and none holds another); nothing was
-    /// written. Kept apart from `Granted` so a rollback never deletes a lock that existed
-    /// before the attempt.
-    HeldBySelf,
+/// One node's vote in one round: the single vocabulary of the engine's tally, the per-node
+/// statistics and the napi layer's vote codes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Vote {
+    /// acquire: every key was absent and is now set; extend: extended; release: deleted.
+    Yes,
+    /// acquire: at least one key holds another value, nothing written; extend: not held with
+    /// this value; release: nothing of ours held.
+    No,
+    /// acquire only: at least one key already holds this very value (and none another value);
+    /// nothing written. Counts as `No`, but a rollback never deletes a lock that existed before
+    /// the attempt.
+    Own,
+    /// The node failed (connection, script or server error).
+    Error(NodeError),
+    /// No answer within the per-node timeout.
+    Timeout,
 }
 
 /// A node-level failure (connection, script or server error). The text is already free of
@@ -41,15 +47,16 @@ impl fmt::Display for NodeError {
 /// `'static` so the engine can run them on their own tasks; the engine, not the backend,
 /// enforces the per-node timeout.
 pub trait Backend: Send + Sync + 'static {
-    /// Sets every key to `value` with a TTL of `ttl_ms` iff none of them exists. `fresh`: the
-    /// value was made for this call, so no key can hold it already (`HeldBySelf` is impossible).
+    /// Sets every key to `value` with a TTL of `ttl_ms` iff none of them exists, and answers
+    /// `Yes`, `No` or `Own` (see [`Vote`]). `fresh`: the value was made for this call, so no key
+    /// can hold it already (`Own` is impossible).
     fn acquire(
         &self,
         resources: Arc<[String]>,
         value: Arc<str>,
         ttl_ms: u64,
         fresh: bool,
-    ) -> BoxFuture<Result<AcquireReply, NodeError>>;
+    ) -> BoxFuture<Result<Vote, NodeError>>;
 
     /// Sets the TTL of every key to `ttl_ms` iff every key holds `value`; `true` if it did.
     fn extend(

@@ -3,7 +3,7 @@
 //! crate's defaults (500 ms response timeout, 6 reconnect tries ≈ 9.5 s on a dead port) are
 //! wrong for a lock. The engine enforces the per-node timeout on top.
 
-use super::{AcquireReply, Backend, BoxFuture, NodeError};
+use super::{Backend, BoxFuture, NodeError, Vote};
 use crate::scripts;
 use crate::settings::ArgError;
 use crate::signals::Signals;
@@ -696,7 +696,7 @@ impl Backend for ScriptedNode {
         value: Arc<str>,
         ttl_ms: u64,
         fresh: bool,
-    ) -> BoxFuture<Result<AcquireReply, NodeError>> {
+    ) -> BoxFuture<Result<Vote, NodeError>> {
         let Some(s) = &self.scripts.acquire else {
             return self.node.acquire(resources, value, ttl_ms, fresh);
         };
@@ -704,13 +704,7 @@ impl Backend for ScriptedNode {
         let f = self
             .node
             .eval(s, &resources, vec![value.to_string(), ttl_ms.to_string()]);
-        Box::pin(async move {
-            Ok(if f.await? == n {
-                AcquireReply::Granted
-            } else {
-                AcquireReply::HeldByOther
-            })
-        })
+        Box::pin(async move { Ok(if f.await? == n { Vote::Yes } else { Vote::No }) })
     }
 
     fn extend(
@@ -773,7 +767,7 @@ impl Backend for RedisNode {
         value: Arc<str>,
         ttl_ms: u64,
         fresh: bool,
-    ) -> BoxFuture<Result<AcquireReply, NodeError>> {
+    ) -> BoxFuture<Result<Vote, NodeError>> {
         let conn = self.conn();
         let config = self.config.clone();
         let scripts_ok = self.scripts_ok.clone();
@@ -809,9 +803,9 @@ impl Backend for RedisNode {
                 sanitize(&config, e)
             })?;
             Ok(match r {
-                1 => AcquireReply::Granted,
-                -1 => AcquireReply::HeldBySelf,
-                _ => AcquireReply::HeldByOther,
+                1 => Vote::Yes,
+                -1 => Vote::Own,
+                _ => Vote::No,
             })
         })
     }

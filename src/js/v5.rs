@@ -4,7 +4,7 @@
 use super::args::{self, throw};
 use super::completions::CompletionQueue;
 use super::redlock::NativeRedlock;
-use crate::engine::{Failure, LockSpec, NodeOutcome};
+use crate::engine::{Failure, LockSpec, Vote};
 use crate::execution::{self, AttemptVotes, Execution};
 use crate::leases::{from_epoch_ms, to_epoch_ms};
 use crate::quorum::FailReason;
@@ -97,13 +97,13 @@ fn convert_attempts(attempts: &[AttemptVotes], timeout_ms: u128) -> (Vec<String>
         .map(|a| {
             a.iter()
                 .map(|v| match v {
-                    Some(NodeOutcome::Yes) => 'f',
-                    Some(NodeOutcome::No) | Some(NodeOutcome::Own) => 'a',
-                    Some(NodeOutcome::Error(e)) => {
+                    Some(Vote::Yes) => 'f',
+                    Some(Vote::No) | Some(Vote::Own) => 'a',
+                    Some(Vote::Error(e)) => {
                         messages.push(e.0.clone());
                         'e'
                     }
-                    Some(NodeOutcome::Timeout) => {
+                    Some(Vote::Timeout) => {
                         messages.push(format!("timed out after {timeout_ms} ms"));
                         't'
                     }
