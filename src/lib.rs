@@ -15,5 +15,7 @@ pub mod scripts;
 pub mod settings;
 pub mod signals;
 pub mod slot;
+#[cfg(feature = "mutants")]
+pub mod testing;
 pub mod validity;
 pub mod value;

@@ -95,7 +95,7 @@ impl Holder {
             .engine
             .release(
                 &spec,
-                self.settings.node_timeout(ttl),
+                self.engine.node_timeout(&self.settings, ttl),
                 &self.settings,
                 |_| {},
             )
@@ -111,7 +111,7 @@ impl Holder {
 
     /// Per-node timeout used for a TTL, for documentation and tests.
     pub fn node_timeout(&self, ttl_ms: u64) -> Duration {
-        self.settings.node_timeout(ttl_ms)
+        self.engine.node_timeout(&self.settings, ttl_ms)
     }
 }
 

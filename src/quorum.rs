@@ -35,9 +35,6 @@ pub struct Tally {
 
 /// Redlock's quorum: a strict majority, `floor(n/2) + 1`.
 pub fn quorum_of(n: usize) -> usize {
-    if crate::mutants::active(crate::mutants::Mutant::FloorQuorum) && n >= 2 {
-        return n / 2;
-    }
     n / 2 + 1
 }
 

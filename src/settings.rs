@@ -44,9 +44,6 @@ pub fn node_timeout_for(ttl_ms: u64) -> Duration {
 
 impl Settings {
     pub fn node_timeout(&self, ttl_ms: u64) -> Duration {
-        if crate::mutants::active(crate::mutants::Mutant::NoNodeTimeout) {
-            return Duration::from_secs(3600);
-        }
         match self.node_timeout_ms {
             Some(ms) => Duration::from_millis(ms),
             None => node_timeout_for(ttl_ms),

@@ -1,6 +1,7 @@
 //! The per-node backend trait: what the engine needs from one Redis master, at the level of
 //! lock operations (not raw commands), so an in-memory backend can stand in for Redis in tests.
 
+#[cfg(test)]
 pub mod memory;
 pub mod redis;
 
@@ -41,7 +42,7 @@ impl fmt::Display for NodeError {
     }
 }
 
-/// One independent Redis master (or an in-memory stand-in).
+/// One independent Redis master (or an in-memory stand-in in tests).
 ///
 /// Every operation is atomic on the node and covers all `resources` at once. Futures are
 /// `'static` so the engine can run them on their own tasks; the engine, not the backend,

@@ -3,8 +3,10 @@
 
 use super::*;
 use crate::backend::memory::{MemoryBackend, MemoryNode};
+use crate::quorum::FailReason;
 use crate::settings::SettingsInput;
 use std::sync::atomic::Ordering;
+use tokio::sync::watch;
 
 const TTL: u64 = 1000;
 

@@ -1,0 +1,131 @@
+//! Release: the keys holding the value deleted on every node. Done once a quorum of nodes
+//! confirmed (deleted, or nothing of ours was there), so a lock that is simply gone is
+//! released at once; only unreachable nodes cause retries, at most 10 even when `retryCount`
+//! is unbounded, so a release never hangs.
+
+use super::attempt::Policy;
+use super::outcome::{Cancel, LockSpec, Released};
+use super::round::{Ask, Round};
+use super::Engine;
+use crate::backend::{Backend, NodeError, Vote};
+use crate::quorum::{FailReason, Settled, Tally};
+use crate::settings::Settings;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub(super) struct Release<'a> {
+    engine: &'a Engine,
+    spec: &'a LockSpec,
+    settings: &'a Settings,
+    node_timeout: Duration,
+    max_attempts: u64,
+    /// Per node, over all attempts: answered (deleted or not held), and deleted.
+    confirmed: Vec<bool>,
+    deleted: Vec<bool>,
+}
+
+impl<'a> Release<'a> {
+    pub(super) fn new(
+        engine: &'a Engine,
+        spec: &'a LockSpec,
+        node_timeout: Duration,
+        settings: &'a Settings,
+    ) -> Self {
+        Release {
+            engine,
+            spec,
+            settings,
+            node_timeout,
+            max_attempts: settings.max_attempts().unwrap_or(11),
+            confirmed: vec![false; engine.len()],
+            deleted: vec![false; engine.len()],
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+pub(super) struct AskRelease;
+
+impl Ask for AskRelease {
+    fn send(
+        self,
+        node: Arc<dyn Backend>,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+    ) -> impl Future<Output = Result<Vote, NodeError>> + Send + 'static {
+        let f = node.release(resources, value);
+        async move { Ok(if f.await? > 0 { Vote::Yes } else { Vote::No }) }
+    }
+
+    /// Every node is asked and waited for (or its timeout): the nodes that confirm count.
+    fn settle(&self, tally: &Tally) -> Option<Settled> {
+        (tally.pending() == 0).then(|| {
+            if tally.yes + tally.no >= tally.quorum() {
+                Settled::Quorum
+            } else {
+                Settled::NoQuorum(FailReason::Unavailable)
+            }
+        })
+    }
+}
+
+impl Policy for Release<'_> {
+    type Output = Released;
+    type Ask = AskRelease;
+
+    fn ask(&self) -> AskRelease {
+        AskRelease
+    }
+
+    fn node_timeout(&self) -> Duration {
+        self.node_timeout
+    }
+
+    /// Someone in this process waits for the resource: wake the longest-waiting one as soon
+    /// as the release requests are on their way. Its acquire goes out behind them on the same
+    /// connections, so the nodes run it after the release (one round trip per hand-over
+    /// instead of two). Later announcements of this release are ignored.
+    fn on_sent(&self, attempt: u64) -> Option<Box<dyn FnOnce() + Send + '_>> {
+        let (signals, spec) = (&self.engine.signals, self.spec);
+        if attempt > 1 || !signals.has_waiters(&spec.resources) {
+            return None;
+        }
+        Some(Box::new(move || {
+            let tag = crate::signals::release_tag(&spec.value);
+            for r in spec.resources.iter() {
+                signals.released(r, &tag);
+            }
+        }))
+    }
+
+    fn judge(&mut self, round: &Round, attempt: u64) -> Result<Released, FailReason> {
+        for (i, v) in round.votes.iter().enumerate() {
+            if matches!(v, Some(Vote::Yes) | Some(Vote::No)) {
+                self.confirmed[i] = true;
+            }
+            self.deleted[i] |= *v == Some(Vote::Yes);
+        }
+        let count = self.confirmed.iter().filter(|c| **c).count();
+        if count < self.engine.quorum() {
+            return Err(FailReason::Unavailable);
+        }
+        Ok(Released {
+            attempts: attempt,
+            deleted_on: self.deleted.iter().filter(|d| **d).count(),
+        })
+    }
+
+    async fn retry(
+        &mut self,
+        reason: FailReason,
+        attempt: u64,
+        cancel: &mut Option<Cancel>,
+    ) -> Result<(), FailReason> {
+        if attempt < self.max_attempts && Engine::pause_before_retry(self.settings, cancel).await {
+            Ok(())
+        } else {
+            Err(reason)
+        }
+    }
+}

@@ -1,0 +1,292 @@
+//! One round: every node asked at once, the verdict as soon as it is certain, then the
+//! round's leftovers (late answers, rollbacks) finished in the background.
+
+use super::chain::Link;
+use super::outcome::{cancelled, Cancel, Granted, LockSpec};
+use super::rules::{RollbackRule, Rules};
+use super::Engine;
+use crate::backend::{Backend, NodeError, Vote};
+use crate::quorum::{FailReason, Settled, Tally};
+use crate::validity::{drift_ms, validity_ms};
+use futures_util::future::{BoxFuture, FutureExt};
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use std::future::Future;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::time::{timeout, timeout_at, Instant};
+
+/// What a round asks every node, and when its votes settle. Plain `'static` data: the
+/// request is made only once the node's earlier work for the value is done.
+pub(super) trait Ask: Copy + Send + 'static {
+    fn send(
+        self,
+        node: Arc<dyn Backend>,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+    ) -> impl Future<Output = Result<Vote, NodeError>> + Send + 'static;
+
+    /// The verdict once the votes so far make it certain (`None`: wait for more). Redlock's
+    /// early rule unless the request needs every answer.
+    fn settle(&self, tally: &Tally) -> Option<Settled> {
+        tally.settled()
+    }
+}
+
+pub(super) struct Round {
+    /// One per node (`None`: no answer before the verdict).
+    pub votes: Vec<Option<Vote>>,
+    /// Per node: whether a request was sent (not when its previous link was still stuck).
+    sent: Vec<bool>,
+    /// `None`: cancelled before a verdict.
+    pub settled: Option<Settled>,
+    /// Before the first request.
+    pub t0: Instant,
+    /// At the verdict.
+    pub t1: Instant,
+    /// The nodes that had not answered when the verdict became certain.
+    pending: FuturesUnordered<NodeCall>,
+}
+
+/// One node's call in a round: its index, its vote, and — when nothing could be sent because
+/// the node's previous link was still running at the deadline — that link.
+type NodeCall = BoxFuture<'static, (usize, Vote, Option<Link>)>;
+
+impl Round {
+    /// Why the attempt failed, if it did: no quorum, a quorum without validity left (`valid`),
+    /// or cancelled before a verdict.
+    pub fn failure(&self, valid: bool) -> Option<FailReason> {
+        match self.settled {
+            Some(Settled::Quorum) if valid => None,
+            Some(Settled::Quorum) => Some(FailReason::Expired),
+            Some(Settled::NoQuorum(reason)) => Some(reason),
+            None => Some(FailReason::Cancelled),
+        }
+    }
+
+    /// Whether validity is left (`validity = ttl - elapsed - drift`, elapsed from before the
+    /// first request to the verdict), and the lock this round would grant.
+    pub fn grant(
+        &self,
+        rules: &Rules,
+        ttl_ms: u64,
+        drift_factor: f64,
+        attempts: u64,
+    ) -> (bool, Granted) {
+        let start = (rules.validity_start)(self.t0, self.t1);
+        let elapsed = (self.t1 - start).as_millis() as u64;
+        let validity = validity_ms(ttl_ms, elapsed, drift_factor);
+        let drift = drift_ms(ttl_ms, drift_factor);
+        let granted = Granted {
+            attempts,
+            validity: Duration::from_millis(validity.max(0) as u64),
+            expires_at: start + Duration::from_millis(ttl_ms.saturating_sub(drift)),
+            votes: self.votes.clone(),
+        };
+        ((rules.valid)(validity), granted)
+    }
+}
+
+impl Engine {
+    /// One node's part of a round. It first waits for the node's previous link (an earlier
+    /// attempt's late reply or cleanup); if that is still stuck at the deadline, nothing is
+    /// sent and the link is handed back (the node did not answer).
+    fn node_call(
+        &self,
+        i: usize,
+        ask: impl Ask,
+        spec: &LockSpec,
+        deadline: Instant,
+        prev: Option<Link>,
+    ) -> NodeCall {
+        let node = self.nodes[i].clone();
+        let (res, val) = (spec.resources.clone(), spec.value.clone());
+        Box::pin(async move {
+            if let Some(mut prev) = prev {
+                if timeout_at(deadline, &mut prev).await.is_err() {
+                    return (i, Vote::Timeout, Some(prev));
+                }
+            }
+            let vote = match timeout_at(deadline, ask.send(node, res, val)).await {
+                Ok(Ok(v)) => v,
+                Ok(Err(e)) => Vote::Error(e),
+                Err(_) => Vote::Timeout,
+            };
+            (i, vote, None)
+        })
+    }
+
+    /// Asks every node at once on the caller's task (no task per node: this is the hot path)
+    /// and returns as soon as the verdict is certain; nodes that had not answered yet stay in
+    /// `Round::pending` for `finish_round`. `on_sent` runs once every request is on its way.
+    pub(super) async fn round(
+        &self,
+        ask: impl Ask,
+        spec: &LockSpec,
+        node_timeout: Duration,
+        chain: &mut [Option<Link>],
+        cancel: &mut Option<Cancel>,
+        on_sent: Option<Box<dyn FnOnce() + Send + '_>>,
+    ) -> Round {
+        let n = self.nodes.len();
+        let mut on_sent = on_sent;
+        let t0 = Instant::now();
+        let deadline = t0 + node_timeout;
+        let mut calls: Vec<Option<NodeCall>> = chain
+            .iter_mut()
+            .enumerate()
+            .map(|(i, link)| Some(self.node_call(i, ask, spec, deadline, link.take())))
+            .collect();
+        let mut votes: Vec<Option<Vote>> = vec![None; n];
+        let mut sent = vec![true; n];
+        let mut tally = Tally::new(n, self.quorum());
+        // Every pass polls every node still pending, so all requests go out at once and the
+        // answers that arrived together are all counted before the verdict.
+        let verdict = std::future::poll_fn(|cx| {
+            for call in calls.iter_mut() {
+                let Some(f) = call else { continue };
+                let Poll::Ready((i, v, blocked)) = f.poll_unpin(cx) else {
+                    continue;
+                };
+                *call = None;
+                if let Some(prev) = blocked {
+                    // Nothing was sent: the node's earlier work stays its link.
+                    chain[i] = Some(prev);
+                    sent[i] = false;
+                }
+                tally.add(&v);
+                votes[i] = Some(v);
+            }
+            if let Some(f) = on_sent.take() {
+                f();
+            }
+            match ask.settle(&tally) {
+                Some(s) => Poll::Ready(s),
+                // Cannot happen (the tally settles once nothing is pending), but never wait on
+                // nothing.
+                None if calls.iter().all(Option::is_none) => {
+                    Poll::Ready(Settled::NoQuorum(FailReason::Unavailable))
+                }
+                None => Poll::Pending,
+            }
+        });
+        let settled = tokio::select! {
+            biased;
+            s = verdict => Some(s),
+            _ = cancelled(cancel) => None,
+        };
+        // Votes that arrive after this point are not counted; the statistics of a verdict
+        // taken early would collect them from `pending` in `finish_round`.
+        let pending = calls.into_iter().flatten().collect();
+        Round {
+            votes,
+            sent,
+            settled,
+            t0,
+            t1: Instant::now(),
+            pending,
+        }
+    }
+
+    /// After the verdict: undoes what the round left on the nodes (by `rollback`, when the
+    /// operation has one: an acquire's partial grant when the attempt `failed`, a write that
+    /// may land after a timeout) and lets the nodes that had not answered finish, in the
+    /// background. Each node with work left gets a link in `chain`, so the next operation
+    /// for this value on that node waits for it. Returns the nodes whose grant is being
+    /// rolled back.
+    pub(super) fn finish_round(
+        &self,
+        r: &mut Round,
+        rollback: Option<RollbackRule>,
+        failed: bool,
+        spec: &LockSpec,
+        node_timeout: Duration,
+        chain: &mut [Option<Link>],
+    ) -> Vec<usize> {
+        let undo_vote = move |v: &Vote| rollback.is_some_and(|rule| rule(v, failed));
+        let mut rollbacks = Vec::new();
+        let mut granted = Vec::new();
+        for (i, v) in r.votes.iter().enumerate() {
+            if let Some(v) = v {
+                if r.sent[i] && undo_vote(v) {
+                    rollbacks.push(i);
+                    if *v == Vote::Yes {
+                        granted.push(i);
+                    }
+                }
+            }
+        }
+        let pending = std::mem::take(&mut r.pending);
+        if rollbacks.is_empty() && pending.is_empty() {
+            return granted;
+        }
+        let mut txs: Vec<Option<oneshot::Sender<()>>> = self.nodes.iter().map(|_| None).collect();
+        for i in rollbacks.iter().copied().chain(
+            r.votes
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_none())
+                .map(|(i, _)| i),
+        ) {
+            let (tx, rx) = oneshot::channel();
+            txs[i] = Some(tx);
+            chain[i] = Some(rx);
+        }
+        let nodes = self.nodes.clone();
+        let (res, val) = (spec.resources.clone(), spec.value.clone());
+        tokio::spawn(async move {
+            let undo = |i: usize, tx: Option<oneshot::Sender<()>>| {
+                let f = nodes[i].rollback(res.clone(), val.clone());
+                async move {
+                    let _ = timeout(node_timeout, f).await;
+                    drop(tx);
+                }
+                .boxed()
+            };
+            let mut work = FuturesUnordered::new();
+            for i in rollbacks {
+                work.push(undo(i, txs[i].take()));
+            }
+            let mut pending = pending;
+            loop {
+                tokio::select! {
+                    Some((i, v, blocked)) = pending.next(), if !pending.is_empty() => {
+                        let tx = txs[i].take();
+                        if let Some(prev) = blocked {
+                            // Nothing sent; this node's link is still the earlier work.
+                            work.push(async move {
+                                let _ = prev.await;
+                                drop(tx);
+                            }.boxed());
+                        } else if undo_vote(&v) {
+                            work.push(undo(i, tx));
+                        }
+                    }
+                    Some(()) = work.next(), if !work.is_empty() => {}
+                    else => break,
+                }
+            }
+        });
+        granted
+    }
+
+    /// Lets the nodes whose grant is being rolled back finish before a failure is reported,
+    /// so the caller sees no key of the attempt left behind. Unresponsive nodes clean up in
+    /// the background, each bounded by the per-node timeout.
+    pub(super) async fn await_rollbacks(
+        &self,
+        nodes: Vec<usize>,
+        chain: &mut [Option<Link>],
+        node_timeout: Duration,
+    ) {
+        let deadline = Instant::now() + node_timeout;
+        for i in nodes {
+            if let Some(mut link) = chain[i].take() {
+                if timeout_at(deadline, &mut link).await.is_err() {
+                    chain[i] = Some(link);
+                }
+            }
+        }
+    }
+}
