@@ -104,11 +104,9 @@ impl Policy for Acquire<'_> {
 
     fn judge(&mut self, round: &Round, attempt: u64) -> Result<Granted, FailReason> {
         let rules = &self.engine.rules;
-        let (valid, granted) = round.grant(rules, self.ttl_ms, self.settings.drift_factor, attempt);
-        match round.failure(valid) {
-            None => Ok(granted),
-            Some(reason) => Err(reason),
-        }
+        round
+            .grant(rules, self.ttl_ms, self.settings.drift_factor, attempt)
+            .map_err(|(reason, _)| reason)
     }
 
     fn rollback(&self) -> Option<RollbackRule> {

@@ -83,17 +83,15 @@ impl Policy for Extend<'_> {
 
     fn judge(&mut self, round: &Round, attempt: u64) -> Result<Granted, FailReason> {
         let rules = &self.engine.rules;
-        let (valid, granted) = round.grant(rules, self.ttl_ms, self.settings.drift_factor, attempt);
+        let result = round.grant(rules, self.ttl_ms, self.settings.drift_factor, attempt);
+        let (Ok(granted) | Err((_, granted))) = &result;
         // Any node may have applied the new, shorter TTL even if the round fails: from now on
         // the lock can only be counted on until the earliest such end.
         if granted.expires_at < self.expires_at {
             self.expires_at = granted.expires_at;
             self.capped = Some(self.expires_at);
         }
-        match round.failure(valid) {
-            None => Ok(granted),
-            Some(reason) => Err(reason),
-        }
+        result.map_err(|(reason, _)| reason)
     }
 
     async fn retry(

@@ -54,26 +54,18 @@ pub(super) struct Round {
 type NodeCall = BoxFuture<'static, (usize, Vote, Option<Link>)>;
 
 impl Round {
-    /// Why the attempt failed, if it did: no quorum, a quorum without validity left (`valid`),
-    /// or cancelled before a verdict.
-    pub fn failure(&self, valid: bool) -> Option<FailReason> {
-        match self.settled {
-            Some(Settled::Quorum) if valid => None,
-            Some(Settled::Quorum) => Some(FailReason::Expired),
-            Some(Settled::NoQuorum(reason)) => Some(reason),
-            None => Some(FailReason::Cancelled),
-        }
-    }
-
-    /// Whether validity is left (`validity = ttl - elapsed - drift`, elapsed from before the
-    /// first request to the verdict), and the lock this round would grant.
+    /// The lock this round grants, or why the attempt failed: no quorum, a quorum without
+    /// validity left (`validity = ttl - elapsed - drift`, elapsed from before the first
+    /// request to the verdict), or cancelled before a verdict. A failure still comes with the
+    /// lock the round would have granted: its `expires_at` bounds what any node may have
+    /// applied.
     pub fn grant(
         &self,
         rules: &Rules,
         ttl_ms: u64,
         drift_factor: f64,
         attempts: u64,
-    ) -> (bool, Granted) {
+    ) -> Result<Granted, (FailReason, Granted)> {
         let start = (rules.validity_start)(self.t0, self.t1);
         let elapsed = (self.t1 - start).as_millis() as u64;
         let validity = validity_ms(ttl_ms, elapsed, drift_factor);
@@ -84,7 +76,13 @@ impl Round {
             expires_at: start + Duration::from_millis(ttl_ms.saturating_sub(drift)),
             votes: self.votes.clone(),
         };
-        ((rules.valid)(validity), granted)
+        let reason = match self.settled {
+            Some(Settled::Quorum) if (rules.valid)(validity) => return Ok(granted),
+            Some(Settled::Quorum) => FailReason::Expired,
+            Some(Settled::NoQuorum(reason)) => reason,
+            None => FailReason::Cancelled,
+        };
+        Err((reason, granted))
     }
 }
 
