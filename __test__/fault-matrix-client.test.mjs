@@ -11,7 +11,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { stopAll, sleep, uniqueResource } from './helpers/redis.mjs'
 import { closeAllProxies } from './faults/proxy.mjs'
-import { spawnNode, stopChildren, stopAofServers, stop, cont } from './faults/process.mjs'
+import { spawnNode, stopChildren, stop, cont } from './faults/process.mjs'
 import { S, drift, mono, values, cluster, withCluster, overlaps } from './faults/matrix.mjs'
 
 const CHILD = fileURLToPath(new URL('./faults/child.mjs', import.meta.url))
@@ -19,7 +19,6 @@ const CHILD = fileURLToPath(new URL('./faults/child.mjs', import.meta.url))
 after(async () => {
   await stopChildren()
   await closeAllProxies()
-  await stopAofServers()
   await stopAll()
 })
 
