@@ -162,6 +162,29 @@ pub static ACQUIRE: LazyLock<Script> = LazyLock::new(|| Script::new(ACQUIRE_LUA)
 pub static EXTEND: LazyLock<Script> = LazyLock::new(|| Script::new(EXTEND_LUA));
 pub static RELEASE: LazyLock<Script> = LazyLock::new(|| Script::new(RELEASE_LUA));
 
+/// The scripts one node runs for its lock operations, chosen when the node is built: the
+/// built-in ones (a test build with the `mutants` feature may swap in broken ones, see
+/// `super::mutants`), so no operation looks at anything but these.
+#[derive(Clone, Copy)]
+pub(super) struct NodeScripts {
+    pub acquire: &'static Script,
+    pub extend: &'static Script,
+    pub release: &'static Script,
+    /// Sent as a self-contained EVAL.
+    pub rollback_lua: &'static str,
+}
+
+impl NodeScripts {
+    pub(super) fn builtin() -> Self {
+        NodeScripts {
+            acquire: &ACQUIRE,
+            extend: &EXTEND,
+            release: &RELEASE,
+            rollback_lua: ROLLBACK_LUA,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
