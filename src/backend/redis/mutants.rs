@@ -25,7 +25,7 @@ static BLIND_EXTEND: LazyLock<Script> = LazyLock::new(|| Script::new(BLIND_EXTEN
 pub(super) fn apply(mut scripts: NodeScripts) -> NodeScripts {
     if active(Mutant::PlainDelRelease) {
         scripts.release = &PLAIN_DEL;
-        scripts.rollback_lua = PLAIN_DEL_LUA;
+        scripts.release_lua = PLAIN_DEL_LUA;
     }
     if active(Mutant::ExtendWithoutOwnerCheck) {
         scripts.extend = &BLIND_EXTEND;

@@ -245,15 +245,15 @@ impl Backend for RedisNode {
         })
     }
 
-    /// Like `release`, but nobody is told, and sent as a self-contained EVAL: a rollback often
-    /// goes to a slow or paused node and may outlive its own timeout, when an EVALSHA answered
-    /// NOSCRIPT could no longer fall back to EVAL.
+    /// The release script without a tag (nobody is told), sent as a self-contained EVAL: a
+    /// rollback often goes to a slow or paused node and may outlive its own timeout, when an
+    /// EVALSHA answered NOSCRIPT could no longer fall back to EVAL.
     fn rollback(
         &self,
         resources: Arc<[String]>,
         value: Arc<str>,
     ) -> BoxFuture<Result<u64, NodeError>> {
-        let code = self.state.scripts.rollback_lua;
+        let code = self.state.scripts.release_lua;
         self.run(resources, move |mut c| async move {
             let r = redis::cmd("EVAL")
                 .arg(code)
