@@ -6,7 +6,6 @@ import { test, describe, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { startServers, stopAll, sleep, uniqueResource, eventually } from './helpers/redis.mjs'
 import { startProxy, closeAllProxies } from './faults/proxy.mjs'
-import { stopAofServers } from './faults/process.mjs'
 import { oom, replicaOf, replicaOfNoOne, scriptFlush, aclUser, wrongType, misconf, busyScript } from './faults/admin.mjs'
 import {
   Redlock,
@@ -27,7 +26,6 @@ const { ExecutionError, IoredisClient } = Redlock
 
 after(async () => {
   await closeAllProxies()
-  await stopAofServers()
   await stopAll()
 })
 

@@ -7,9 +7,8 @@
 // test must see). Safety assertions are exact; timing assertions are generous (shared 2-core CI).
 import { test, describe, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { stopAll, sleep, uniqueResource, freePort, eventually } from './helpers/redis.mjs'
+import { stopAll, sleep, uniqueResource, freePort, eventually, restartNow, restartAfter, withPaused } from './helpers/redis.mjs'
 import { closeAllProxies } from './faults/proxy.mjs'
-import { restartNow, restartAfter, stopAofServers, withPaused } from './faults/process.mjs'
 import { clientPauseWrite } from './faults/admin.mjs'
 import {
   Redlock,
@@ -33,7 +32,6 @@ const { ExecutionError } = Redlock
 
 after(async () => {
   await closeAllProxies()
-  await stopAofServers()
   await stopAll()
 })
 

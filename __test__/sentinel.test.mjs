@@ -2,26 +2,18 @@
 // master is looked up again.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { createRequire } from 'node:module'
-import { startServers, stopAll, freePort, sleep, uniqueResource } from './helpers/redis.mjs'
+import { startServers, stopAll, sleep, uniqueResource } from './helpers/redis.mjs'
 
 const require = createRequire(import.meta.url)
 const Redlock = require('../index.js')
 const IORedis = require('ioredis')
 
-let dir, sentinel, masters, sentinelPort
+let masters, sentinelPort
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'redlock-rs-sentinel-'))
   masters = await startServers(2)
-  sentinelPort = await freePort()
-  const conf = join(dir, 'sentinel.conf')
-  writeFileSync(conf, `port ${sentinelPort}\nbind 127.0.0.1\nsentinel monitor locks 127.0.0.1 ${masters[0].port} 1\n`)
-  sentinel = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore', cwd: dir })
-  sentinel.unref()
+  const [sentinel] = await startServers(1, { sentinel: { conf: `sentinel monitor locks 127.0.0.1 ${masters[0].port} 1\n` } })
+  sentinelPort = sentinel.port
   const probe = new IORedis({ port: sentinelPort, lazyConnect: true, retryStrategy: () => null })
   probe.on('error', () => {})
   for (let i = 0; i < 50; i++) {
@@ -37,9 +29,7 @@ before(async () => {
   probe.disconnect()
 })
 after(async () => {
-  sentinel && sentinel.kill('SIGKILL')
   await stopAll()
-  rmSync(dir, { recursive: true, force: true })
 })
 
 test('an ioredis Sentinel client locks on the master the sentinel names', async () => {

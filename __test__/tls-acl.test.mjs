@@ -2,13 +2,13 @@
 // messages — against real redis-server processes.
 import { test, describe, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import util from 'node:util'
 import { createRequire } from 'node:module'
-import { startServers, stopAll, freePort, ping, sleep, uniqueResource } from './helpers/redis.mjs'
+import { startServers, stopAll, uniqueResource } from './helpers/redis.mjs'
 
 const require = createRequire(import.meta.url)
 const Redlock = require('../index.js')
@@ -31,29 +31,11 @@ function makeCerts(dir) {
   }
 }
 
+/** A TLS-only server; its inspection client (`.redis`) presents the client certificate. */
 async function startTlsServer(dir, authClients) {
-  const port = await freePort()
-  const child = spawn(
-    'redis-server',
-    ['--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-      '--tls-cert-file', join(dir, 'server.crt'), '--tls-key-file', join(dir, 'server.key'),
-      '--tls-ca-cert-file', join(dir, 'ca.crt'), '--tls-auth-clients', authClients],
-    { stdio: 'ignore' },
-  )
-  child.unref()
-  const client = new IORedis({ port, host: 'localhost', tls: { ca: readFileSync(join(dir, 'ca.crt')), cert: readFileSync(join(dir, 'client.crt')), key: readFileSync(join(dir, 'client.key')) }, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
-  client.on('error', () => {}) // refused until the server listens
-  for (let i = 0; i < 50; i++) {
-    try {
-      await client.connect()
-      await client.ping()
-      break
-    } catch {
-      client.disconnect()
-      await sleep(100)
-    }
-  }
-  return { port, child, client, stop: () => { client.disconnect(); child.kill('SIGKILL') } }
+  const f = (name) => join(dir, name)
+  const tls = { cert: f('server.crt'), key: f('server.key'), ca: f('ca.crt'), authClients, clientCert: f('client.crt'), clientKey: f('client.key') }
+  return (await startServers(1, { tls }))[0]
 }
 
 describe('TLS', () => {
@@ -64,9 +46,8 @@ describe('TLS', () => {
     server = await startTlsServer(dir, 'no')
     mtls = await startTlsServer(dir, 'yes')
   })
-  after(() => {
-    server && server.stop()
-    mtls && mtls.stop()
+  after(async () => {
+    await stopAll()
     rmSync(dir, { recursive: true, force: true })
   })
 
@@ -75,11 +56,11 @@ describe('TLS', () => {
     const a = new IoredisClient({ host: 'localhost', port: server.port, tls: { ca } })
     const r = uniqueResource('tls')
     assert.equal(await a.acquireLock(r, 5000), true)
-    assert.equal(await server.client.get(r), a.id)
+    assert.equal(await server.redis.get(r), a.id)
     const b = new RedisJsClient({ url: `rediss://127.0.0.1:${server.port}`, socket: { tls: true, ca: ca.toString() } })
     assert.equal(await b.acquireLock(r, 5000), false, 'held by a')
     await a.releaseLock(r, a.id)
-    assert.equal(await server.client.get(r), null)
+    assert.equal(await server.redis.get(r), null)
   })
 
   test('an unknown CA is refused, and says why', async () => {
@@ -110,7 +91,7 @@ describe('TLS', () => {
     const io = new IORedis({ host: 'localhost', port: server.port, tls: { ca }, lazyConnect: true })
     const redlock = new Redlock([io], { retryCount: 0 })
     const lock = await redlock.acquire([uniqueResource('io-tls')], 5000)
-    assert.equal(await server.client.get(lock.resources[0]), lock.value)
+    assert.equal(await server.redis.get(lock.resources[0]), lock.value)
     await lock.release()
     await redlock.quit()
   })

@@ -29,7 +29,7 @@ import { ALL_IMPLS, BASELINE, IMPLS } from './lib/impls.mjs'
 import { PROFILES } from './lib/profiles.mjs'
 import { aggregate, evaluateTargets, markdown, medianRatios, pairedRatios, RATIO_METRICS } from './lib/report.mjs'
 import { SCENARIOS } from './lib/scenarios.mjs'
-import { killAllSync, redisServerVersion, startServers, stopAll } from './lib/servers.mjs'
+import { killAllSync, redisServerVersion, startServers, stopAll } from '../__test__/helpers/redis.mjs'
 import { round } from './lib/stats.mjs'
 
 const require = createRequire(import.meta.url)

@@ -8,15 +8,12 @@
 // lock a few times, and checks with an in-process "who is inside" flag that no two workers are
 // ever in the critical section together. Exits non-zero if mutual exclusion was violated.
 
-import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import net from 'node:net'
-import os from 'node:os'
-import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 // Inside this repository 'redlock-rs' resolves to the package itself (package.json "exports").
 import Redlock, { IoredisClient, RedisJsClient } from 'redlock-rs'
+// The repository's throw-away redis-servers (free ports, never left running: see the file).
+import { startServers, stopAll } from '../__test__/helpers/redis.mjs'
 
 const WORKERS = 5
 const SECTIONS_PER_WORKER = 4
@@ -33,98 +30,6 @@ const stamp = () => `[${String(Date.now() - started).padStart(5)} ms]`
 const log = (msg) => console.log(`${stamp()} ${msg}`)
 
 // ---------------------------------------------------------------------------------------------
-// Local redis-server processes (only without REDIS_URLS)
-
-/** Processes started by this demo, stopped on every exit path. */
-const servers = []
-let tmpDir = null
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address()
-      srv.close(() => resolve(port))
-    })
-  })
-}
-
-/** One PING over a raw socket; true on +PONG. Bounded by 500 ms. */
-function ping(port) {
-  return new Promise((resolve) => {
-    const sock = net.connect({ port, host: '127.0.0.1' })
-    let data = ''
-    const done = (ok) => {
-      sock.destroy()
-      resolve(ok)
-    }
-    sock.setTimeout(500, () => done(false))
-    sock.on('connect', () => sock.write('PING\r\n'))
-    sock.on('data', (b) => {
-      data += b
-      if (data.includes('\r\n')) done(data.startsWith('+PONG'))
-    })
-    sock.on('error', () => done(false))
-  })
-}
-
-async function startServer(index) {
-  let lastError = null
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort()
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-      '--dir', tmpDir, '--daemonize', 'no', '--logfile', '']
-    const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    const server = { port, proc, output: '', exited: false }
-    servers.push(server)
-    proc.stdout.on('data', (b) => { server.output = (server.output + b).slice(-4000) })
-    proc.stderr.on('data', (b) => { server.output = (server.output + b).slice(-4000) })
-    const spawnError = new Promise((resolve) => proc.once('error', resolve))
-    proc.once('exit', () => { server.exited = true })
-    // Wait for PING (bounded: 100 × ≤ 550 ms, normally a few ms).
-    for (let i = 0; i < 100 && !server.exited; i++) {
-      const r = await Promise.race([ping(port), spawnError.then((e) => e)])
-      if (r instanceof Error) {
-        if (r.code === 'ENOENT') {
-          throw new Error('redis-server was not found on PATH. Install Redis, or point the demo at ' +
-            'running servers with REDIS_URLS=redis://host1:6379,redis://host2:6379,redis://host3:6379')
-        }
-        throw r
-      }
-      if (r === true) return server
-      await sleep(50)
-    }
-    lastError = new Error(`redis-server on port ${port} did not answer PING:\n${server.output.trim()}`)
-    await stopServer(server)
-  }
-  throw lastError
-}
-
-async function stopServer(server) {
-  if (server.exited || server.proc.exitCode !== null || server.proc.signalCode !== null) return
-  const exited = new Promise((resolve) => server.proc.once('exit', resolve))
-  server.proc.kill('SIGTERM')
-  const ok = await Promise.race([exited.then(() => true), deadline(3000).then(() => false)])
-  if (!ok) {
-    server.proc.kill('SIGKILL')
-    await Promise.race([exited, deadline(1000)])
-  }
-}
-
-// Last resort: never leave a redis-server behind, even on process.exit() or a crash.
-process.on('exit', () => {
-  for (const s of servers) {
-    if (!s.exited && s.proc.exitCode === null && s.proc.signalCode === null) {
-      try { s.proc.kill('SIGKILL') } catch { /* already gone */ }
-    }
-  }
-  if (tmpDir) {
-    try { rmSync(tmpDir, { recursive: true, force: true }) } catch { /* ignore */ }
-  }
-})
-
-// ---------------------------------------------------------------------------------------------
 // Cleanup on every exit path
 
 /** Every Redlock made by the demo, quit on exit. */
@@ -138,11 +43,7 @@ async function cleanup() {
     Promise.allSettled(redlocks.map((r) => r.quit())),
     deadline(2000),
   ])
-  await Promise.all(servers.map(stopServer))
-  if (tmpDir) {
-    rmSync(tmpDir, { recursive: true, force: true })
-    tmpDir = null
-  }
+  await stopAll()
 }
 
 for (const signal of ['SIGINT', 'SIGTERM']) {
@@ -221,9 +122,11 @@ async function main() {
     urls = process.env.REDIS_URLS.split(',').map((u) => u.trim()).filter(Boolean)
     console.log(`Using ${urls.length} Redis server(s) from REDIS_URLS (none started).`)
   } else {
-    tmpDir = mkdtempSync(path.join(os.tmpdir(), 'redlock-rs-demo-'))
     console.log('Starting 3 local redis-server processes (set REDIS_URLS to use your own)...')
-    for (let i = 0; i < 3; i++) await startServer(i)
+    const servers = await startServers(3).catch((e) => {
+      throw new Error(`${e.message}\nOr point the demo at running servers: ` +
+        'REDIS_URLS=redis://host1:6379,redis://host2:6379,redis://host3:6379 npm run demo')
+    })
     urls = servers.map((s) => `redis://127.0.0.1:${s.port}`)
   }
 

@@ -1,5 +1,5 @@
 // Admin faults for the fault-injection tests, sent to servers this test process started (never to
-// the shared 6379). Each function takes a server handle from helpers/redis.mjs (or faults/process.mjs)
+// the shared 6379). Each function takes a server handle from helpers/redis.mjs
 // and uses its inspection client; each one that changes the server returns a `restore()`.
 //
 //   await clientPauseWrite(s, ms)          // CLIENT PAUSE ms WRITE (writes and scripts wait)
@@ -13,7 +13,7 @@
 //                                           // scripts (NOPERM), unless other rules are given
 //   await wrongType(s, key)                 // HSET key …: WRONGTYPE for GET/SET on it
 //   const undo = await misconf(s)           // a failed BGSAVE with stop-writes-on-bgsave-error →
-//                                           // MISCONF on writes (s from faults/process.mjs: own dir)
+//                                           // MISCONF on writes (needs s.dir: its own dir)
 //   const stop = await busyScript(s)        // a Lua busy loop: other clients get BUSY until stop()
 //
 // Loopback only: every target is 127.0.0.1.
@@ -122,11 +122,11 @@ export async function wrongType(s, key) {
  * MISCONF: with RDB snapshots configured and `stop-writes-on-bgsave-error yes`, a failed BGSAVE
  * makes the server refuse writes. The save fails because a non-empty directory stands where the
  * RDB file goes (the final rename fails), so `s` must have a data directory of its own (`s.dir`:
- * servers of faults/process.mjs; `dir` and `dbfilename` are protected configs in Redis 7, they
+ * every server of helpers/redis.mjs has one; `dir` and `dbfilename` are protected configs in Redis 7, they
  * cannot be changed at run time).
  */
 export async function misconf(s, { ms = 3000 } = {}) {
-  if (!s.dir) throw new Error('misconf needs a server with its own data directory (faults/process.mjs)')
+  if (!s.dir) throw new Error('misconf needs a server with its own data directory (helpers/redis.mjs)')
   const [, save] = await s.redis.config('GET', 'save')
   const [, stop] = await s.redis.config('GET', 'stop-writes-on-bgsave-error')
   await s.redis.config('SET', 'save', '3600 1')

@@ -10,7 +10,7 @@
 //              every `pollMs` (mode 'poll') or blocks the event loop for `busyMs` (mode 'busy').
 //   contender  acquire / hold `holdMs` / release `resource` in a loop for `runMs`.
 //   busy       burn CPU for `ms`.
-//   faketime   wall-clock jumps under libfaketime (or Date.now overridden): extend, using(),
+//   faketime   wall-clock jumps under libfaketime (cfg.file: its FAKETIME_TIMESTAMP_FILE): extend, using(),
 //              acquire validity and refusal after a backwards jump.
 //   inflight   start acquires and a using() and call process.exit() while they are in flight.
 //   natural    acquire and release without quit(), then let the process end by itself.
@@ -123,15 +123,9 @@ const roles = {
   },
 
   async faketime() {
-    const jump = (spec) => {
-      if (cfg.file) fs.writeFileSync(cfg.file, spec)
-      else {
-        // No libfaketime: emulate the jump of the JS clock only.
-        const secs = Number(spec.replace(/s$/, ''))
-        const realNow = roles._realNow || (roles._realNow = Date.now)
-        Date.now = () => realNow() + secs * 1000
-      }
-    }
+    // Only libfaketime moves the clock the native side reads too; without it there is no test.
+    if (!cfg.file) throw new Error('the faketime role runs under libfaketime only (cfg.file)')
+    const jump = (spec) => fs.writeFileSync(cfg.file, spec)
     const rl = redlock()
     const ttl = cfg.ttl
     const w0 = Date.now()

@@ -7,7 +7,6 @@ import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import { startServers, sleep } from '../helpers/redis.mjs'
 import { startProxies } from './proxy.mjs'
-import { startAofServers } from './process.mjs'
 
 const require = createRequire(import.meta.url)
 export const Redlock = require('../../index.js')
@@ -82,13 +81,14 @@ export function collectErrors(rl) {
 
 /**
  * A fresh cluster for one test: `n` servers (helper servers by default; `aof: true` for
- * `--appendonly yes --appendfsync always`, `own: true` for servers with their own data dir),
+ * `--appendonly yes --appendfsync always`; `own` is kept for callers: every server has its own
+ * data dir),
  * each behind a fault proxy unless `proxies: false`. `redlock(settings, { direct })` makes a
  * Redlock over the proxies (or the servers with `direct`); all are quit by `close()`, which also
  * closes the proxies and stops the servers (paused ones too).
  */
-export async function cluster(n, { proxies = true, aof = false, own = false } = {}) {
-  const srvs = aof || own ? await startAofServers(n, { aof }) : await startServers(n)
+export async function cluster(n, { proxies = true, aof = false } = {}) {
+  const srvs = await startServers(n, { aof })
   let px = []
   try {
     px = proxies ? await startProxies(srvs.map((s) => s.port)) : []

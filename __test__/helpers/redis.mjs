@@ -1,25 +1,33 @@
-// Test helper: throw-away redis-server processes on free loopback ports.
+// Throw-away redis-server processes on free loopback ports: the one module that starts, signals
+// and stops them, for the tests (faults included), the benchmark and the demo.
 //
-//   const servers = await startServers(3)
-//   servers[0].port / .pid / .redis (ioredis client for inspection, created lazily)
-//   await servers[0].kill()      // SIGKILL, waits for the exit
+//   const servers = await startServers(3)       // options: see startServers()
+//   servers[0].port / .pid / .dir / .redis (ioredis client for inspection, created lazily)
+//   await servers[0].kill()      // SIGKILL (its process group), waits for the exit
 //   servers[0].pause()           // SIGSTOP
 //   servers[0].resume()          // SIGCONT
-//   await servers[0].restart()   // new process on the same port, waits for PING
+//   await servers[0].restart()   // kill, then a new process on the same port and data dir
 //   await servers[0].stop()      // SIGTERM (SIGKILL after 2 s), waits for the exit
-//   await stopAll()
+//   await restartNow(s) / restartAfter(s, ms) / withPaused(s, fn)   // fault injection
+//   await stopAll()              // from an `after()` hook
 //
-// Every server started here is stopped by `stopAll()` (call it from an `after()` hook) and, as
-// a last resort, SIGCONT'd and SIGKILL'd by a process 'exit' handler. Child processes and their
-// pipes are unref'd, so a forgotten server never keeps the test process alive.
-// Never touches the redis-server on 6379: ports come from the OS (listen on port 0).
+// No orphans: every server runs in its own process group, and a guardian process (reaper.mjs,
+// one per process that starts servers) holds a pipe from this process; when the pipe closes —
+// on any exit, a SIGKILL or a crash included — it kills the groups still registered and removes
+// their data directories. A process 'exit' handler does the same at once on a normal exit.
+// Child processes and pipes are unref'd, so a forgotten server never keeps the process alive.
+// Never touches the redis-server on 6379: ports come from the OS (listen on port 0), and the
+// server answering a new port must report our child's pid before it is used.
 
 import { spawn, spawnSync } from 'node:child_process'
 import net from 'node:net'
+import tls from 'node:tls'
 import os from 'node:os'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
+import { startTime } from './reaper.mjs'
 
 const require = createRequire(import.meta.url)
 const IORedis = require('ioredis')
@@ -28,24 +36,63 @@ export const HOST = '127.0.0.1'
 const START_TIMEOUT_MS = 5000
 const STOP_TIMEOUT_MS = 2000
 
-/** Every server ever started by this process (stopped ones included; `alive` tells). */
+/** Every server started by this process and not yet stopped. */
 const servers = new Set()
 
-let checked = false
-function ensureRedisServer() {
-  if (checked) return
+let version = null
+/** The redis-server version on PATH (e.g. "7.0.15"); throws a how-to-install message without it. */
+export function redisServerVersion() {
+  if (version) return version
   const r = spawnSync('redis-server', ['--version'], { encoding: 'utf8', timeout: 5000 })
   if (r.error || r.status !== 0) {
     throw new Error(
-      'redis-server is not installed or not on PATH; the redlock-rs integration tests need it. ' +
+      'redis-server is not installed or not on PATH; the redlock-rs tests, benchmark and demo need it. ' +
         'Install it (Debian/Ubuntu: `apt-get install redis-server`, macOS: `brew install redis`). ' +
         `(${r.error ? r.error.message : `exit status ${r.status}`})`,
     )
   }
-  checked = true
+  const m = /v=(\S+)/.exec(r.stdout)
+  version = m ? m[1] : r.stdout.trim()
+  return version
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+// ---------------------------------------------------------------------------------------------
+// The guardian
+
+let reaper = null
+
+function tellReaper(msg) {
+  if (!reaper) {
+    const env = { ...process.env }
+    // The guardian must be plain node: no preloads (libfaketime) or options of the caller.
+    for (const k of ['LD_PRELOAD', 'NODE_OPTIONS']) delete env[k]
+    reaper = spawn(process.execPath, [fileURLToPath(new URL('./reaper.mjs', import.meta.url)), '--guard'], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      detached: true, // its own process group: a signal to ours does not reach it
+      env,
+    })
+    reaper.on('error', () => {})
+    reaper.stdin.on('error', () => {}) // the guardian gone: nothing better to do
+    reaper.unref()
+    reaper.stdin.unref?.()
+  }
+  if (reaper.stdin.writable) reaper.stdin.write(JSON.stringify(msg) + '\n')
+}
+
+/**
+ * Puts `child` under the guardian: if this process dies, `child` (its whole process group with
+ * `group: true`, which needs `detached: true` at spawn) is SIGKILL'd and `dir` removed.
+ */
+export function guard(child, { group = false, dir = null } = {}) {
+  if (!child.pid) return
+  tellReaper({ add: child.pid, start: startTime(child.pid), group, dir })
+  child.once('exit', () => tellReaper({ del: child.pid }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Probes
 
 /** A port that was free a moment ago on 127.0.0.1 (the OS picks it). */
 export function freePort() {
@@ -60,12 +107,15 @@ export function freePort() {
   })
 }
 
-/** One `PING` over a raw socket; resolves true iff the answer is `+PONG`. Bounded by `ms`. */
-export function ping(port, ms = 300) {
+/**
+ * One `PING` over a raw socket (TLS with `tlsOptions`); resolves true iff the server is up and
+ * loaded (`+PONG`, or `-NOAUTH` from a password-protected one). Bounded by `ms`.
+ */
+export function ping(port, ms = 300, tlsOptions = null) {
   return new Promise((resolve) => {
     let done = false
     let buf = ''
-    const sock = net.connect({ host: HOST, port })
+    const sock = tlsOptions ? tls.connect({ host: HOST, port, ...tlsOptions }) : net.connect({ host: HOST, port })
     const finish = (ok) => {
       if (done) return
       done = true
@@ -74,10 +124,10 @@ export function ping(port, ms = 300) {
       resolve(ok)
     }
     const timer = setTimeout(() => finish(false), ms)
-    sock.on('connect', () => sock.write('PING\r\n'))
+    sock.on(tlsOptions ? 'secureConnect' : 'connect', () => sock.write('PING\r\n'))
     sock.on('data', (d) => {
       buf += d.toString('latin1')
-      // A server with requirepass answers -NOAUTH: it is up, which is all we wait for.
+      // -LOADING (an AOF being replayed) is not up yet.
       if (buf.includes('\r\n')) finish(buf.startsWith('+PONG') || buf.startsWith('-NOAUTH'))
     })
     sock.on('error', () => finish(false))
@@ -96,11 +146,29 @@ function waitExit(child, ms) {
   })
 }
 
+// ---------------------------------------------------------------------------------------------
+// One server
+
 class RedisServer {
-  constructor(port, { password } = {}) {
+  /** `options`: see startServers(). */
+  constructor(port, { password, aof = false, fsync = 'always', args = [], tls: tlsFiles, sentinel } = {}) {
     this.port = port
-    this.password = password
     this.host = HOST
+    this.password = password
+    this.aof = aof
+    this.fsync = fsync
+    this.args = args
+    this.sentinel = sentinel
+    this.tlsFiles = tlsFiles
+    // What a client needs to reach a TLS server (its CA, and the client certificate if given).
+    this.tls = tlsFiles
+      ? Object.fromEntries(
+          [['ca', tlsFiles.ca], ['cert', tlsFiles.clientCert], ['key', tlsFiles.clientKey]]
+            .filter(([, f]) => f)
+            .map(([k, f]) => [k, readFileSync(f)]),
+        )
+      : null
+    this.dir = null
     this.child = null
     this.paused = false
     this.output = ''
@@ -115,34 +183,46 @@ class RedisServer {
     return !!this.child && this.child.exitCode === null && this.child.signalCode === null
   }
 
-  /** Spawns redis-server on `this.port` and waits until it answers PING. */
+  _argv() {
+    const t = this.tlsFiles
+    const argv = [
+      ...(t ? ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', t.cert, '--tls-key-file', t.key,
+        '--tls-ca-cert-file', t.ca, '--tls-auth-clients', t.authClients || 'no'] : ['--port', String(this.port)]),
+      '--bind', HOST,
+      '--save', '',
+      '--appendonly', this.aof ? 'yes' : 'no',
+      ...(this.aof ? ['--appendfsync', this.fsync] : []),
+      '--dir', this.dir,
+      '--protected-mode', 'no',
+      ...(this.password ? ['--requirepass', this.password] : []),
+      ...this.args,
+    ]
+    if (!this.sentinel) return argv
+    // A sentinel rewrites its config file: it lives in the server's own directory.
+    const conf = join(this.dir, 'sentinel.conf')
+    writeFileSync(conf, this.sentinel.conf || '')
+    return [conf, '--sentinel', '--port', String(this.port), '--bind', HOST, '--protected-mode', 'no', '--dir', this.dir, ...this.args]
+  }
+
+  /** Spawns redis-server on `this.port` and waits until it answers PING and is our process. */
   async spawn() {
-    ensureRedisServer()
+    redisServerVersion()
     this.output = ''
-    const child = spawn(
-      'redis-server',
-      [
-        '--port', String(this.port),
-        '--bind', HOST,
-        '--save', '',
-        '--appendonly', 'no',
-        // A directory of its own: a shared one would let any dump.rdb written by one server
-        // (BGSAVE, SHUTDOWN) be loaded by every server started after it.
-        '--dir', this.dir || (this.dir = mkdtempSync(join(os.tmpdir(), 'redlock-rs-redis-'))),
-        '--protected-mode', 'no',
-        ...(this.password ? ['--requirepass', this.password] : []),
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    )
+    // A directory of its own (kept across restarts, for AOF): a shared one would let any
+    // dump.rdb written by one server (BGSAVE, SHUTDOWN) be loaded by every later one.
+    if (this.dir) mkdirSync(this.dir, { recursive: true })
+    else this.dir = mkdtempSync(join(os.tmpdir(), 'redlock-rs-redis-'))
+    const child = spawn('redis-server', this._argv(), { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
     this.child = child
     this.paused = false
+    guard(child, { group: true, dir: this.dir })
     const keep = (d) => {
       this.output = (this.output + d.toString()).slice(-4000)
     }
     child.stdout.on('data', keep)
     child.stderr.on('data', keep)
     child.on('error', keep)
-    // Never let a server (or its pipes) keep the test process alive.
+    // Never let a server (or its pipes) keep the process alive.
     child.unref()
     child.stdout.unref?.()
     child.stderr.unref?.()
@@ -151,10 +231,10 @@ class RedisServer {
     const deadline = Date.now() + START_TIMEOUT_MS
     for (let i = 0; i < 250 && Date.now() < deadline; i++) {
       if (!this.alive) break
-      if (await ping(this.port, 200)) {
-        // Another test process may have taken the port between freePort() and our bind: the
+      if (await ping(this.port, 200, this.tls)) {
+        // Another process may have taken the port between freePort() and our bind: the
         // server that answers must be our child.
-        if (await this._answeringPid() === child.pid) return this
+        if ((await this._answeringPid()) === child.pid) return this
         break
       }
       await sleep(20)
@@ -164,9 +244,13 @@ class RedisServer {
     throw new Error(`redis-server on ${HOST}:${this.port} did not start within ${START_TIMEOUT_MS} ms:\n${out}`)
   }
 
+  _clientOptions() {
+    return { host: HOST, port: this.port, password: this.password, ...(this.tls ? { tls: this.tls } : {}) }
+  }
+
   /** The process id of the server that answers on this port (INFO server), or null. */
   async _answeringPid() {
-    const c = new IORedis({ host: HOST, port: this.port, password: this.password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+    const c = new IORedis({ ...this._clientOptions(), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
     c.on('error', () => {})
     try {
       await c.connect()
@@ -183,9 +267,7 @@ class RedisServer {
   get redis() {
     if (!this._redis) {
       this._redis = new IORedis({
-        host: HOST,
-        port: this.port,
-        password: this.password,
+        ...this._clientOptions(),
         maxRetriesPerRequest: 2,
         connectTimeout: 1000,
         retryStrategy: (times) => (times > 20 ? null : Math.min(times * 50, 500)),
@@ -200,6 +282,13 @@ class RedisServer {
       this._redis.disconnect()
       this._redis = null
     }
+  }
+
+  /** `sig` to the server's process group (its BGSAVE / AOF rewrite forks included). */
+  _signalGroup(sig) {
+    try {
+      process.kill(-this.child.pid, sig)
+    } catch {}
   }
 
   pause() {
@@ -217,25 +306,28 @@ class RedisServer {
   async kill() {
     this._dropInspector()
     if (!this.alive) return
-    try {
-      process.kill(this.child.pid, 'SIGKILL')
-    } catch {}
+    this._signalGroup('SIGCONT')
+    this._signalGroup('SIGKILL')
     await waitExit(this.child, STOP_TIMEOUT_MS)
     this.paused = false
   }
 
-  /** SIGTERM (SIGKILL if it does not exit within 2 s); resolves once the process is gone. */
+  /** SIGTERM (SIGKILL if it does not exit within 2 s); resolves once it is gone; removes its dir. */
   async stop() {
     this._dropInspector()
-    if (!this.alive) return
-    this.resume()
-    try {
-      process.kill(this.child.pid, 'SIGTERM')
-    } catch {}
-    if (!(await waitExit(this.child, STOP_TIMEOUT_MS))) await this.kill()
+    if (this.alive) {
+      this.resume()
+      try {
+        process.kill(this.child.pid, 'SIGTERM')
+      } catch {}
+      if (!(await waitExit(this.child, STOP_TIMEOUT_MS))) await this.kill()
+    }
+    servers.delete(this)
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true })
+    this.dir = null
   }
 
-  /** Stops the process (if running) and starts a new one on the same port. */
+  /** Kills the process (if running) and starts a new one on the same port and data dir. */
   async restart() {
     await this.kill()
     // The port may linger briefly; retry a few times.
@@ -254,7 +346,13 @@ class RedisServer {
 
 /**
  * Starts `n` redis-server processes on free ports, one after another; resolves to their handles.
- * `options.password` starts them with `--requirepass` (the inspection client authenticates).
+ * Options:
+ *   password              `--requirepass` (the inspection client authenticates)
+ *   aof, fsync            `--appendonly yes --appendfsync <fsync>` (default always)
+ *   tls                   { cert, key, ca, authClients: 'yes'|'no', clientCert, clientKey } (file
+ *                         paths): TLS only, on the port; `s.tls` holds what a client needs
+ *   sentinel              { conf }: a sentinel with these config lines
+ *   args                  more redis-server arguments (e.g. cluster mode)
  */
 export async function startServers(n, options = {}) {
   const started = []
@@ -269,26 +367,25 @@ export async function startServers(n, options = {}) {
           break
         } catch (e) {
           last = e // the port was taken meanwhile: pick another
+          await s.stop()
         }
       }
       if (last) throw last
     }
   } catch (e) {
-    await Promise.all(started.map((s) => s.stop()))
+    await Promise.allSettled(started.map((s) => s.stop()))
     throw e
   }
   return started
 }
 
-/** Stops every server started by this process and closes the inspection clients. */
+/** Stops every server started by this process, closes the inspection clients, removes the dirs. */
 export async function stopAll() {
-  await Promise.all([...servers].map((s) => s.stop()))
-  for (const s of servers) if (s.dir) rmSync(s.dir, { recursive: true, force: true })
-  servers.clear()
+  await Promise.allSettled([...servers].map((s) => s.stop()))
 }
 
-/** Last resort: synchronous cleanup when the process exits for any reason. */
-function killAllSync() {
+/** Synchronous cleanup (process 'exit', or a caller's signal handler): SIGKILL every server. */
+export function killAllSync() {
   for (const s of servers) {
     if (s._redis) {
       try {
@@ -296,21 +393,46 @@ function killAllSync() {
       } catch {}
     }
     if (s.alive) {
+      s._signalGroup('SIGCONT')
+      s._signalGroup('SIGKILL')
+    }
+    if (s.dir) {
       try {
-        process.kill(s.child.pid, 'SIGCONT')
-      } catch {}
-      try {
-        process.kill(s.child.pid, 'SIGKILL')
+        rmSync(s.dir, { recursive: true, force: true })
       } catch {}
     }
   }
+  servers.clear()
 }
 process.on('exit', killAllSync)
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.once(sig, () => {
-    killAllSync()
-    process.exit(128 + (os.constants.signals[sig] || 1))
-  })
+
+// ---------------------------------------------------------------------------------------------
+// Restarts and pauses (fault injection)
+
+/** kill -9, then start again at once on the same port. Resolves `{ downMs }`. */
+export async function restartNow(server) {
+  return restartAfter(server, 0)
+}
+
+/** kill -9, stay down at least `ms`, then start again. Resolves `{ downMs }`. */
+export async function restartAfter(server, ms) {
+  const t0 = performance.now()
+  await server.kill()
+  const left = ms - (performance.now() - t0)
+  if (left > 0) await sleep(left)
+  await server.restart()
+  return { downMs: performance.now() - t0 }
+}
+
+/** Runs `fn` with `servers` SIGSTOP'd; always SIGCONT'd afterwards. */
+export async function withPaused(servers, fn) {
+  const list = Array.isArray(servers) ? servers : [servers]
+  try {
+    for (const s of list) s.pause()
+    return await fn()
+  } finally {
+    for (const s of list) s.resume()
+  }
 }
 
 /** Resolves after `ms` milliseconds. */

@@ -2,12 +2,12 @@
 
 use super::args::{self, throw};
 use super::client::{acquire_lock, release_lock, NativeClient};
+use crate::backend::redis::scripts::{self, CustomScripts};
 use crate::backend::redis::ScriptedNode;
 use crate::backend::Backend;
 use crate::engine::Engine;
 use crate::leases::Leases;
 use crate::lockapi::Holder;
-use crate::scripts::{self, CustomScripts};
 use crate::settings::{ArgError, Settings};
 use crate::value::random_value;
 use napi::bindgen_prelude::*;

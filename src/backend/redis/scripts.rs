@@ -40,29 +40,21 @@ end
 return 1
 "#;
 
-/// KEYS = resources; ARGV[1] = value; ARGV[2] = release tag (`signals::release_tag`).
-/// Deletes the keys that hold the value; returns how many. Each deletion is announced on
-/// `redlock-rs:released:<key>` with the tag as the message, so waiters retry at once instead of
-/// polling, and a process hearing the same release from N nodes acts on it once (`pcall`: a
-/// user without Pub/Sub permission still releases).
+/// KEYS = resources; ARGV[1] = value; ARGV[2] (optional) = release tag
+/// (`signals::release_tag`). Deletes the keys that hold the value; returns how many. With a tag
+/// (a release), each deletion is announced on `redlock-rs:released:<key>` with the tag as the
+/// message, so waiters retry at once instead of polling, and a process hearing the same release
+/// from N nodes acts on it once (`pcall`: a user without Pub/Sub permission still releases).
+/// Without one (the rollback of a failed attempt) nobody is told: it would only wake waiters for
+/// nothing.
 pub const RELEASE_LUA: &str = r#"
 local count = 0
 for _, key in ipairs(KEYS) do
   if redis.pcall("GET", key) == ARGV[1] then
     redis.call("DEL", key)
-    redis.pcall("PUBLISH", "redlock-rs:released:" .. key, ARGV[2])
-    count = count + 1
-  end
-end
-return count
-"#;
-
-/// RELEASE without the announcement, for rolling back a failed attempt.
-pub const ROLLBACK_LUA: &str = r#"
-local count = 0
-for _, key in ipairs(KEYS) do
-  if redis.pcall("GET", key) == ARGV[1] then
-    redis.call("DEL", key)
+    if ARGV[2] then
+      redis.pcall("PUBLISH", "redlock-rs:released:" .. key, ARGV[2])
+    end
     count = count + 1
   end
 end
@@ -142,6 +134,30 @@ impl CustomScripts {
 pub static ACQUIRE: LazyLock<Script> = LazyLock::new(|| Script::new(ACQUIRE_LUA));
 pub static EXTEND: LazyLock<Script> = LazyLock::new(|| Script::new(EXTEND_LUA));
 pub static RELEASE: LazyLock<Script> = LazyLock::new(|| Script::new(RELEASE_LUA));
+
+/// The scripts one node runs for its lock operations, chosen when the node is built: the
+/// built-in ones (a test build with the `mutants` feature may swap in broken ones, see
+/// `super::mutants`), so no operation looks at anything but these.
+#[derive(Clone, Copy)]
+pub(super) struct NodeScripts {
+    pub acquire: &'static Script,
+    pub extend: &'static Script,
+    /// Release (EVALSHA, with the tag) and rollback (a self-contained EVAL of `release_lua`,
+    /// without the tag).
+    pub release: &'static Script,
+    pub release_lua: &'static str,
+}
+
+impl NodeScripts {
+    pub(super) fn builtin() -> Self {
+        NodeScripts {
+            acquire: &ACQUIRE,
+            extend: &EXTEND,
+            release: &RELEASE,
+            release_lua: RELEASE_LUA,
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

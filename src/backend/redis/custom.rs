@@ -1,0 +1,106 @@
+//! Custom scripts (node-redlock's third constructor argument): a node whose lock operations run
+//! the caller's scripts where given, and the built-in ones otherwise.
+
+use super::node::{RedisNode, Sent};
+use super::scripts::CustomScripts;
+use crate::backend::{Backend, BoxFuture, NodeError, Vote};
+use crate::signals::Signals;
+use redis::Script;
+use std::sync::Arc;
+
+/// A node whose lock operations run the caller's scripts where given (node-redlock's reply
+/// convention: acquire and extend return the number of keys written, release the number
+/// deleted), and the built-in ones otherwise.
+pub struct ScriptedNode {
+    pub node: Arc<RedisNode>,
+    pub scripts: Arc<CustomScripts>,
+}
+
+impl ScriptedNode {
+    /// Runs a caller-supplied script (EVALSHA, EVAL on NOSCRIPT) with ARGV = value[, TTL];
+    /// returns its integer reply.
+    fn eval(
+        &self,
+        script: &Script,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+        ttl_ms: Option<u64>,
+    ) -> BoxFuture<Result<i64, NodeError>> {
+        let script = script.clone();
+        self.node.run(resources, move |mut c| async move {
+            let mut inv = script.key(&*c.keys);
+            inv.arg(&*value);
+            if let Some(ttl) = ttl_ms {
+                inv.arg(ttl);
+            }
+            (Sent::Script, inv.invoke_async(&mut c.conn).await)
+        })
+    }
+}
+
+impl Backend for ScriptedNode {
+    fn acquire(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+        ttl_ms: u64,
+        fresh: bool,
+    ) -> BoxFuture<Result<Vote, NodeError>> {
+        let Some(s) = &self.scripts.acquire else {
+            return self.node.acquire(resources, value, ttl_ms, fresh);
+        };
+        let n = resources.len() as i64;
+        let f = self.eval(s, resources, value, Some(ttl_ms));
+        Box::pin(async move { Ok(if f.await? == n { Vote::Yes } else { Vote::No }) })
+    }
+
+    fn extend(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+        ttl_ms: u64,
+    ) -> BoxFuture<Result<bool, NodeError>> {
+        let Some(s) = &self.scripts.extend else {
+            return self.node.extend(resources, value, ttl_ms);
+        };
+        let n = resources.len() as i64;
+        let f = self.eval(s, resources, value, Some(ttl_ms));
+        Box::pin(async move { Ok(f.await? == n) })
+    }
+
+    fn release(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+    ) -> BoxFuture<Result<u64, NodeError>> {
+        let Some(s) = &self.scripts.release else {
+            return self.node.release(resources, value);
+        };
+        let f = self.eval(s, resources, value, None);
+        Box::pin(async move { Ok(f.await?.max(0) as u64) })
+    }
+
+    fn rollback(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+    ) -> BoxFuture<Result<u64, NodeError>> {
+        match &self.scripts.release {
+            Some(_) => self.release(resources, value),
+            None => self.node.rollback(resources, value),
+        }
+    }
+
+    fn pttl(&self, resource: String) -> BoxFuture<Result<Option<u64>, NodeError>> {
+        self.node.pttl(resource)
+    }
+
+    fn watch_releases(&self, signals: &Arc<Signals>) {
+        // A custom release script may not announce releases; then waiters just poll.
+        self.node.watch_releases(signals);
+    }
+
+    fn label(&self) -> String {
+        self.node.label()
+    }
+}

@@ -1,0 +1,34 @@
+//! Test builds only (cargo feature `mutants`): the backend's injected bugs are broken scripts a
+//! node is built with when `REDLOCK_RS_MUTANT` names one, so the safety suites can prove they
+//! catch them while the operations stay free of test branches.
+
+use super::scripts::NodeScripts;
+use crate::mutants::{active, Mutant};
+use redis::Script;
+use std::sync::LazyLock;
+
+/// `plain-del-release`: release and rollback delete the keys whatever they hold.
+const PLAIN_DEL_LUA: &str = r#"return redis.call("DEL", unpack(KEYS))"#;
+
+/// `extend-without-owner-check`: every key gets the value and the new TTL, whoever held it.
+const BLIND_EXTEND_LUA: &str = r#"
+for _, key in ipairs(KEYS) do
+  redis.call("SET", key, ARGV[1], "PX", ARGV[2])
+end
+return 1
+"#;
+
+static PLAIN_DEL: LazyLock<Script> = LazyLock::new(|| Script::new(PLAIN_DEL_LUA));
+static BLIND_EXTEND: LazyLock<Script> = LazyLock::new(|| Script::new(BLIND_EXTEND_LUA));
+
+/// `scripts` with the chosen mutant's script swapped in (unchanged when none is chosen).
+pub(super) fn apply(mut scripts: NodeScripts) -> NodeScripts {
+    if active(Mutant::PlainDelRelease) {
+        scripts.release = &PLAIN_DEL;
+        scripts.release_lua = PLAIN_DEL_LUA;
+    }
+    if active(Mutant::ExtendWithoutOwnerCheck) {
+        scripts.extend = &BLIND_EXTEND;
+    }
+    scripts
+}

@@ -1,0 +1,305 @@
+//! `RedisNode`: one Redis master (or one Redis Cluster) as a `Backend`. Every operation goes
+//! through `RedisNode::run`, the one per-node request path.
+
+use super::config::NodeConfig;
+use super::connect::{AnyConn, Handle};
+use super::listener::Releases;
+use super::scripts::NodeScripts;
+use super::tls;
+use crate::backend::{Backend, BoxFuture, NodeError, Vote};
+use crate::signals::Signals;
+use std::future::Future;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// One Redis master, or one Redis Cluster.
+pub struct RedisNode {
+    // Shared, not copied: every operation takes one reference for its future (TLS material
+    // included), so a per-call clone would copy certificates on the hot path.
+    state: Arc<State>,
+    /// `None` once closed with `quit()`; sockets close when in-flight calls finish.
+    conn: Mutex<Option<Handle>>,
+    releases: Releases,
+}
+
+/// What an operation's future needs of its node.
+struct State {
+    config: NodeConfig,
+    scripts: NodeScripts,
+    /// Whether a script sent by EVALSHA has succeeded here: only then may a fresh
+    /// single-resource acquire skip the script (`SET NX PX`). An ACL user who may write but not
+    /// run scripts would otherwise take locks it can never release or roll back; its first
+    /// acquire fails cleanly instead. A NOPERM from any command takes it back.
+    scripts_ok: AtomicBool,
+}
+
+/// What an operation sent, for `scripts_ok`: only a script sent by EVALSHA proves that the
+/// node runs scripts for this user (a rollback's plain EVAL proves nothing without +evalsha).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Sent {
+    Script,
+    Command,
+}
+
+/// One operation's connection, ready to send on, with its keys already prefixed.
+pub(super) struct Call<K> {
+    pub conn: AnyConn,
+    pub keys: K,
+    /// `State::scripts_ok` when the operation starts.
+    pub scripts_ok: bool,
+}
+
+/// The keys an operation names, before the node's `keyPrefix`.
+pub(super) trait Keys: Send + 'static {
+    fn prefixed(self, prefix: &str) -> Self;
+}
+
+impl Keys for Arc<[String]> {
+    fn prefixed(self, prefix: &str) -> Self {
+        if prefix.is_empty() {
+            return self;
+        }
+        self.iter().map(|r| format!("{prefix}{r}")).collect()
+    }
+}
+
+impl Keys for String {
+    fn prefixed(self, prefix: &str) -> Self {
+        if prefix.is_empty() {
+            return self;
+        }
+        format!("{prefix}{self}")
+    }
+}
+
+/// No keys (PING).
+impl Keys for () {
+    fn prefixed(self, _: &str) {}
+}
+
+impl RedisNode {
+    /// Creates the node with a lazy connection (opened on first use). Must run inside a tokio
+    /// runtime.
+    pub fn new(config: NodeConfig) -> Result<Arc<Self>, NodeError> {
+        tls::install_crypto_provider();
+        let (handle, pubsub) = Handle::new(&config)?;
+        let scripts = NodeScripts::builtin();
+        #[cfg(feature = "mutants")]
+        let scripts = super::mutants::apply(scripts);
+        Ok(Arc::new(RedisNode {
+            state: Arc::new(State {
+                config,
+                scripts,
+                scripts_ok: AtomicBool::new(false),
+            }),
+            conn: Mutex::new(Some(handle)),
+            releases: Releases::new(pubsub),
+        }))
+    }
+
+    fn handle(&self) -> Result<Handle, NodeError> {
+        let guard = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        guard
+            .clone()
+            .ok_or_else(|| NodeError("the client was closed with quit()".into()))
+    }
+
+    /// Closes the connection; later calls fail with a clear error.
+    pub fn quit(&self) {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner()).take();
+        self.releases.close();
+    }
+
+    pub fn config(&self) -> &NodeConfig {
+        &self.state.config
+    }
+
+    /// Connects (if needed) and checks the server answers, within the connect timeout.
+    pub async fn ping(&self) -> Result<(), NodeError> {
+        let t = Duration::from_millis(self.state.config.connect_timeout_ms);
+        let ping = self.run((), |mut c| async move {
+            let r = redis::cmd("PING").query_async::<String>(&mut c.conn).await;
+            (Sent::Command, r)
+        });
+        match tokio::time::timeout(t, ping).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(NodeError(format!(
+                "connection timed out after {} ms",
+                t.as_millis()
+            ))),
+        }
+    }
+
+    /// The one request path of every operation: take the connection (refused after `quit()`),
+    /// make it ready, prefix the keys, run `op`; then keep `scripts_ok` current, and on an
+    /// error look the Sentinel master up again next time and strip secrets from the message.
+    pub(super) fn run<K, T, F, Fut>(&self, keys: K, op: F) -> BoxFuture<Result<T, NodeError>>
+    where
+        K: Keys,
+        T: Send + 'static,
+        F: FnOnce(Call<K>) -> Fut + Send + 'static,
+        Fut: Future<Output = (Sent, redis::RedisResult<T>)> + Send,
+    {
+        let handle = self.handle();
+        let state = self.state.clone();
+        Box::pin(async move {
+            let handle = handle?;
+            let conn = handle.ready(&state.config).await?;
+            let call = Call {
+                conn,
+                keys: keys.prefixed(&state.config.key_prefix),
+                scripts_ok: state.scripts_ok.load(Relaxed),
+            };
+            let (sent, r) = op(call).await;
+            match &r {
+                Ok(_) if sent == Sent::Script => state.scripts_ok.store(true, Relaxed),
+                Err(e) if e.code() == Some("NOPERM") => state.scripts_ok.store(false, Relaxed),
+                _ => {}
+            }
+            r.map_err(|e| {
+                handle.forget_master();
+                state.config.sanitize(e)
+            })
+        })
+    }
+}
+
+impl Backend for RedisNode {
+    fn acquire(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+        ttl_ms: u64,
+        fresh: bool,
+    ) -> BoxFuture<Result<Vote, NodeError>> {
+        let script = self.state.scripts.acquire;
+        self.run(resources, move |mut c| async move {
+            if fresh && c.keys.len() == 1 && c.scripts_ok {
+                // One key and a value no key can hold yet: SET NX PX is the whole acquire
+                // script (node-redlock's EXISTS-then-SET), in one command instead of a script
+                // and two inner commands.
+                let r = redis::cmd("SET")
+                    .arg(&c.keys[0])
+                    .arg(&*value)
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(ttl_ms)
+                    .query_async::<Option<String>>(&mut c.conn)
+                    .await;
+                let r = r.map(|ok| match ok {
+                    Some(_) => Vote::Yes,
+                    None => Vote::No,
+                });
+                return (Sent::Command, r);
+            }
+            let r = script
+                .key(&*c.keys)
+                .arg(&*value)
+                .arg(ttl_ms)
+                .invoke_async::<i64>(&mut c.conn)
+                .await;
+            let r = r.map(|r| match r {
+                1 => Vote::Yes,
+                -1 => Vote::Own,
+                _ => Vote::No,
+            });
+            (Sent::Script, r)
+        })
+    }
+
+    fn extend(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+        ttl_ms: u64,
+    ) -> BoxFuture<Result<bool, NodeError>> {
+        let script = self.state.scripts.extend;
+        self.run(resources, move |mut c| async move {
+            let r = script
+                .key(&*c.keys)
+                .arg(&*value)
+                .arg(ttl_ms)
+                .invoke_async::<i64>(&mut c.conn)
+                .await;
+            (Sent::Script, r.map(|r| r == 1))
+        })
+    }
+
+    fn release(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+    ) -> BoxFuture<Result<u64, NodeError>> {
+        let script = self.state.scripts.release;
+        self.run(resources, move |mut c| async move {
+            let r = script
+                .key(&*c.keys)
+                .arg(&*value)
+                .arg(&crate::signals::release_tag_bytes(&value)[..])
+                .invoke_async(&mut c.conn)
+                .await;
+            (Sent::Script, r)
+        })
+    }
+
+    /// The release script without a tag (nobody is told), sent as a self-contained EVAL: a
+    /// rollback often goes to a slow or paused node and may outlive its own timeout, when an
+    /// EVALSHA answered NOSCRIPT could no longer fall back to EVAL.
+    fn rollback(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+    ) -> BoxFuture<Result<u64, NodeError>> {
+        let code = self.state.scripts.release_lua;
+        self.run(resources, move |mut c| async move {
+            let r = redis::cmd("EVAL")
+                .arg(code)
+                .arg(c.keys.len())
+                .arg(&*c.keys)
+                .arg(&*value)
+                .query_async(&mut c.conn)
+                .await;
+            (Sent::Command, r)
+        })
+    }
+
+    fn pttl(&self, resource: String) -> BoxFuture<Result<Option<u64>, NodeError>> {
+        self.run(resource, |mut c| async move {
+            let r = redis::cmd("PTTL")
+                .arg(&c.keys)
+                .query_async::<i64>(&mut c.conn)
+                .await;
+            let r = r.map(|ms| match ms {
+                -2 => None,
+                -1 => Some(u64::MAX),
+                ms => Some(ms.max(0) as u64),
+            });
+            (Sent::Command, r)
+        })
+    }
+
+    fn label(&self) -> String {
+        self.state.config.label()
+    }
+
+    fn watch_releases(&self, signals: &Arc<Signals>) {
+        self.releases.watch(&self.state.config, signals);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_get_the_prefix_and_share_the_list_without_one() {
+        let r: Arc<[String]> = vec!["a".to_string(), "b".to_string()].into();
+        let same = r.clone().prefixed("");
+        assert!(Arc::ptr_eq(&r, &same));
+        assert_eq!(&*r.prefixed("p:"), ["p:a", "p:b"]);
+        assert_eq!("a".to_string().prefixed("p:"), "p:a");
+    }
+}
