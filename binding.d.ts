@@ -23,11 +23,9 @@ export declare class CompletionQueue {
   /** `onReady()` is called on the JS thread when finished work is waiting in `drain()`. */
   constructor(onReady: () => void)
   /**
-   * Everything that finished since the last drain, flat, 8 slots per operation: `id, ok,
-   * value, expiration, attemptCount, start, attempts, failure`. `attempts` is the vote codes
-   * of each attempt joined by `,` (see `NativeExecution::attempts`); `failure` is `null` when
-   * ok with no node error, else `[reason, detail, messages]`. Flat on purpose: an object per result would cost
-   * a property-name lookup per field on this thread, for every operation.
+   * Everything that finished since the last drain, flat, `completionLayout().slots` slots
+   * per operation. Flat on purpose: an object per result would cost a property-name lookup
+   * per field on this thread, for every operation.
    */
   drain(): Array<unknown>
 }
@@ -105,6 +103,32 @@ export declare class NativeRedlock {
    * `null` when no quorum holds it. Rejects when no quorum of nodes answered.
    */
   inspect(resource: string): Promise<number | null>
+}
+
+/** Why an operation failed, or the node errors of one that succeeded despite them. */
+export interface CompletionFailure {
+  /** `held`, `unavailable`, `expired` or `cancelled`; `null` when ok. */
+  reason?: string
+  detail?: string
+  /** The message of every `e` and `t` vote, in order of appearance. */
+  messages: Array<string>
+}
+
+export declare function completionLayout(): CompletionLayout
+
+/** The offsets of `CompletionQueue.drain()`'s fields within one completion of `slots` slots. */
+export interface CompletionLayout {
+  slots: number
+  id: number
+  ok: number
+  value: number
+  expiration: number
+  attemptCount: number
+  start: number
+  /** The vote codes of each attempt, joined by `,` (see `NativeExecution::attempts`). */
+  votes: number
+  /** `null` when ok with no node error, else a `CompletionFailure`. */
+  failure: number
 }
 
 export declare function defaultScripts(): DefaultScripts

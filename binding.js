@@ -840,4 +840,5 @@ module.exports.CompletionQueue = nativeBinding.CompletionQueue
 module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.NativeKeeper = nativeBinding.NativeKeeper
 module.exports.NativeRedlock = nativeBinding.NativeRedlock
+module.exports.completionLayout = nativeBinding.completionLayout
 module.exports.defaultScripts = nativeBinding.defaultScripts

@@ -3,31 +3,33 @@
 // once; finished work is drained in batches, one wake-up of this thread per batch (see
 // src/js/completions.rs). Here only the resolvers are kept, by operation id.
 
-const { CompletionQueue } = require('./native.js')
+const { CompletionQueue, completionLayout } = require('./native.js')
 const { call } = require('./errors.js')
 
+// Where each field sits in a drained completion: the layout is defined in Rust.
+const { slots: SLOTS, id: ID, ok: OK, value: VALUE, expiration: EXPIRATION, attemptCount: ATTEMPT_COUNT, start: START, votes: VOTES, failure: FAILURE } = completionLayout()
 const EMPTY = Object.freeze([])
 const resolvers = new Map()
 let lastId = 0
 
 const completions = new CompletionQueue(() => {
-  // 8 slots per operation (src/js/completions.rs, `drain`).
   const done = completions.drain()
-  for (let i = 0; i < done.length; i += 8) {
-    const resolve = resolvers.get(done[i])
+  for (let i = 0; i < done.length; i += SLOTS) {
+    const resolve = resolvers.get(done[i + ID])
     if (resolve === undefined) continue
-    resolvers.delete(done[i])
-    const failure = done[i + 7]
+    resolvers.delete(done[i + ID])
+    const failure = done[i + FAILURE]
+    const votes = done[i + VOTES]
     resolve({
-      ok: done[i + 1],
-      value: done[i + 2],
-      expiration: done[i + 3],
-      attemptCount: done[i + 4],
-      start: done[i + 5],
-      attempts: done[i + 6] === '' ? [] : done[i + 6].split(','),
-      reason: failure === null ? null : failure[0],
-      detail: failure === null ? null : failure[1],
-      messages: failure === null ? EMPTY : failure[2],
+      ok: done[i + OK],
+      value: done[i + VALUE],
+      expiration: done[i + EXPIRATION],
+      attemptCount: done[i + ATTEMPT_COUNT],
+      start: done[i + START],
+      attempts: votes === '' ? [] : votes.split(','),
+      reason: failure === null ? null : failure.reason,
+      detail: failure === null ? null : failure.detail,
+      messages: failure === null ? EMPTY : failure.messages,
     })
   }
 })

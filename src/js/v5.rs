@@ -2,7 +2,7 @@
 //! execution statistics the JS facade turns into `Lock`, `ExecutionStats` and errors.
 
 use super::args::{self, throw};
-use super::completions::CompletionQueue;
+use super::completions::{CompletionQueue, NativeExecution};
 use super::redlock::NativeRedlock;
 use crate::engine::{Failure, LockSpec, NodeOutcome};
 use crate::execution::{self, AttemptVotes, Execution};
@@ -38,46 +38,6 @@ impl CancelToken {
 impl Default for CancelToken {
     fn default() -> Self {
         Self::new()
-    }
-}
-
-/// The result of an operation (sent to JS by `CompletionQueue::drain`).
-pub struct NativeExecution {
-    pub ok: bool,
-    /// `held`, `unavailable`, `expired` or `cancelled` when not ok.
-    pub reason: Option<String>,
-    /// Why it failed, naming nodes by index and `host:port`.
-    pub detail: Option<String>,
-    pub value: String,
-    /// `Date.now()`-based expiration of the lock (0 when not ok, except for a failed extend
-    /// that may have shortened the lock: then its new, earlier end).
-    pub expiration: f64,
-    /// Attempts made.
-    pub attempt_count: f64,
-    /// Votes per attempt (with `retryCount: -1`, only the last attempt), one character per
-    /// node (compact: this crosses into JS on every operation): `f` for, `a` against (held by
-    /// another owner / not held), `e` error, `t` timeout, `p` pending (no answer yet when the
-    /// verdict became certain).
-    pub attempts: Vec<String>,
-    /// The message of every `e` and `t` vote, in order of appearance.
-    pub messages: Vec<String>,
-    pub start: f64,
-}
-
-impl NativeExecution {
-    /// An operation that ended without a result (it panicked).
-    pub fn internal_error() -> Self {
-        NativeExecution {
-            ok: false,
-            reason: Some("unavailable".into()),
-            detail: Some("internal error".into()),
-            value: String::new(),
-            expiration: 0.0,
-            attempt_count: 0.0,
-            attempts: Vec::new(),
-            messages: Vec::new(),
-            start: 0.0,
-        }
     }
 }
 
