@@ -84,7 +84,7 @@ async function release(redlock, lock, settings, v4) {
   // Both node-redlock versions invalidate the lock at once.
   lock.expiration = 0
   const x = await submit((q, id) => core.native.release(q, id, lock.resources, lock.value, settings))
-  const attempts = executionStats(redlock, core, x, lock.resources.length, true)
+  const attempts = executionStats(redlock, core, x, lock.resources.length)
   if (!x.ok) {
     const message = v4 ? `Unable to fully release the lock on resource "${lock.resources}".` : QUORUM_MESSAGE
     throw fail(v4, message, x, attempts)

@@ -5,11 +5,11 @@
 const { ResourceLockedError } = require('./errors.js')
 
 /** The ExecutionStats of each attempt of `x` (emits the events on `redlock`). */
-function executionStats(redlock, core, x, resourceCount, releasing = false) {
+function executionStats(redlock, core, x, resourceCount) {
   const membershipSize = core.list.length
   const quorumSize = core.quorum
-  // Votes come one character per node: f(or), a(gainst), e(rror), t(imeout), p(ending);
-  // `messages` holds the text of every e and t, in order.
+  // Votes come one character per node, as Rust counted them: f(or), a(gainst), e(rror),
+  // t(imeout), p(ending); `messages` holds the text of every e and t, in order.
   let m = 0
   return x.attempts.map((votes) => {
     const votesFor = new Set()
@@ -17,9 +17,7 @@ function executionStats(redlock, core, x, resourceCount, releasing = false) {
     for (let i = 0; i < votes.length; i++) {
       const v = votes[i]
       const client = core.statKeys[i]
-      // For a release, a node with nothing of ours left confirmed it as much as one that
-      // deleted: both are votes for.
-      if (v === 'f' || (releasing && v === 'a')) {
+      if (v === 'f') {
         votesFor.add(client)
       } else if (v === 'a') {
         const e = new ResourceLockedError(

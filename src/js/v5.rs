@@ -50,7 +50,15 @@ fn reason_name(r: FailReason) -> &'static str {
     }
 }
 
-fn convert_attempts(attempts: &[AttemptVotes], timeout_ms: u128) -> (Vec<String>, Vec<String>) {
+/// Vote codes for the facade's statistics: `f` for, `a` against, `e` error, `t` timeout, `p`
+/// pending. For a release, a node with nothing of ours left confirmed it as much as one that
+/// deleted: both are votes for.
+fn convert_attempts(
+    attempts: &[AttemptVotes],
+    timeout_ms: u128,
+    releasing: bool,
+) -> (Vec<String>, Vec<String>) {
+    let no = if releasing { 'f' } else { 'a' };
     let mut messages = Vec::new();
     let codes = attempts
         .iter()
@@ -58,7 +66,7 @@ fn convert_attempts(attempts: &[AttemptVotes], timeout_ms: u128) -> (Vec<String>
             a.iter()
                 .map(|v| match v {
                     Some(NodeOutcome::Yes) => 'f',
-                    Some(NodeOutcome::No) | Some(NodeOutcome::Own) => 'a',
+                    Some(NodeOutcome::No) | Some(NodeOutcome::Own) => no,
                     Some(NodeOutcome::Error(e)) => {
                         messages.push(e.0.clone());
                         'e'
@@ -94,8 +102,8 @@ fn failed(
     }
 }
 
-fn to_native(x: Execution, value: String, timeout_ms: u128) -> NativeExecution {
-    let (attempts, messages) = convert_attempts(&x.attempts, timeout_ms);
+fn to_native(x: Execution, value: String, timeout_ms: u128, releasing: bool) -> NativeExecution {
+    let (attempts, messages) = convert_attempts(&x.attempts, timeout_ms, releasing);
     match x.result {
         Ok(g) => NativeExecution {
             ok: true,
@@ -180,7 +188,7 @@ impl NativeRedlock {
             };
             let x =
                 execution::acquire(&holder.engine, &leases, &spec, ttl, &settings, cancel).await;
-            done.complete(to_native(x, value, timeout_ms));
+            done.complete(to_native(x, value, timeout_ms, false));
         });
         Ok(())
     }
@@ -225,7 +233,7 @@ impl NativeRedlock {
                 fresh: false,
             };
             let x = execution::extend(&holder.engine, &leases, &spec, hint, ttl, &settings).await;
-            done.complete(to_native(x, value, timeout_ms));
+            done.complete(to_native(x, value, timeout_ms, false));
         });
         Ok(())
     }
@@ -259,7 +267,7 @@ impl NativeRedlock {
                 fresh: false,
             };
             let x = execution::release(&holder.engine, &leases, &spec, &settings).await;
-            let mut out = to_native(x, value, timeout_ms);
+            let mut out = to_native(x, value, timeout_ms, true);
             out.expiration = 0.0;
             done.complete(out);
         });
