@@ -90,14 +90,14 @@ export declare class NativeRedlock {
    * Starts acquiring `resources` with a fresh random value; the result (check `ok`) arrives
    * in `queue` under `id`. Throws only for bad arguments.
    */
-  acquire(queue: CompletionQueue, id: number, resources: string[], duration: number, settings?: object | null, cancel?: CancelToken | null): void
+  acquire(queue: CompletionQueue, id: number, resources: string[], duration: number, settings: object | null | undefined, cancel: CancelToken | null, v4: boolean): void
   /**
    * Extends a lock to `duration` from now. `expiration` is the caller's `Lock.expiration`
    * (0 = invalidated): the earlier of it and the expiry known here applies.
    */
-  extend(queue: CompletionQueue, id: number, resources: string[], value: string, expiration: number, duration: number, settings?: object | null): void
+  extend(queue: CompletionQueue, id: number, resources: string[], value: string, expiration: number, duration: number, settings: object | null | undefined, v4: boolean): void
   /** Releases a lock on every node; resolves `ok` once a quorum confirmed. */
-  release(queue: CompletionQueue, id: number, resources: string[], value: string, settings?: object | null): void
+  release(queue: CompletionQueue, id: number, resources: string[], value: string, settings: object | null | undefined, v4: boolean): void
   /**
    * Remaining ms until fewer than a quorum of nodes hold `resource` (by any owner), or
    * `null` when no quorum holds it. Rejects when no quorum of nodes answered.
@@ -112,6 +112,8 @@ export interface CompletionFailure {
   detail?: string
   /** The message of every `e` and `t` vote, in order of appearance. */
   messages: Array<string>
+  /** The error message; `null` when ok. */
+  message?: string
 }
 
 export declare function completionLayout(): CompletionLayout
@@ -129,6 +131,8 @@ export interface CompletionLayout {
   votes: number
   /** `null` when ok with no node error, else a `CompletionFailure`. */
   failure: number
+  /** v4 acquires only (left empty otherwise). */
+  attemptsRemaining: number
 }
 
 export declare function defaultScripts(): DefaultScripts

@@ -7,7 +7,10 @@ const { CompletionQueue, completionLayout } = require('./native.js')
 const { call } = require('./errors.js')
 
 // Where each field sits in a drained completion: the layout is defined in Rust.
-const { slots: SLOTS, id: ID, ok: OK, value: VALUE, expiration: EXPIRATION, attemptCount: ATTEMPT_COUNT, start: START, votes: VOTES, failure: FAILURE } = completionLayout()
+const L = completionLayout()
+const [SLOTS, ID, OK, VALUE, EXPIRATION, ATTEMPT_COUNT, START, VOTES, FAILURE, ATTEMPTS_REMAINING] = [
+  L.slots, L.id, L.ok, L.value, L.expiration, L.attemptCount, L.start, L.votes, L.failure, L.attemptsRemaining,
+]
 const EMPTY = Object.freeze([])
 const resolvers = new Map()
 let lastId = 0
@@ -30,6 +33,8 @@ const completions = new CompletionQueue(() => {
       reason: failure === null ? null : failure.reason,
       detail: failure === null ? null : failure.detail,
       messages: failure === null ? EMPTY : failure.messages,
+      message: failure === null ? null : failure.message,
+      attemptsRemaining: done[i + ATTEMPTS_REMAINING],
     })
   }
 })

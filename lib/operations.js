@@ -9,23 +9,17 @@ const { Lock, v4Locks } = require('./lock.js')
 const { executionStats } = require('./stats.js')
 const { coreOf } = require('./core.js')
 
-// node-redlock's messages, verbatim.
-const QUORUM_MESSAGE = 'The operation was unable to achieve a quorum during its retry window.'
-const EXPIRED_EXTEND_MESSAGE = 'Cannot extend an already-expired lock.'
+// Thrown before the addon is asked, for a signal already aborted (node-redlock's message).
 const ABORTED_MESSAGE = 'The operation was aborted.'
 
 function isSignal(s) {
   return s !== null && typeof s === 'object' && typeof s.aborted === 'boolean' && typeof s.addEventListener === 'function'
 }
 
-/** node-redlock v4 names the retry count, not the attempts made, in its message. */
-function retryCount(redlock, settings) {
-  return settings && settings.retryCount !== undefined ? settings.retryCount : redlock.settings.retryCount
-}
-
-function fail(v4, message, x, attempts) {
+/** The error of a failed operation `x`, with the message Rust chose for the API called. */
+function fail(v4, x, attempts) {
   const details = { reason: x.reason, detail: x.detail }
-  return v4 ? new LockError(message, x.attemptCount, details) : new ExecutionError(message, attempts, details)
+  return v4 ? new LockError(x.message, x.attemptCount, details) : new ExecutionError(x.message, attempts, details)
 }
 
 /** Wires an AbortSignal to a native CancelToken; `{ token, done() }`. */
@@ -52,28 +46,21 @@ async function acquire(redlock, resources, duration, settings, v4) {
   const cancel = cancelOn(signal)
   let x
   try {
-    x = await submit((q, id) => core.native.acquire(q, id, resources, duration, settings, cancel.token))
+    x = await submit((q, id) => core.native.acquire(q, id, resources, duration, settings, cancel.token, v4))
   } finally {
     cancel.done()
   }
   const attempts = executionStats(redlock, core, x, resources.length)
   if (!x.ok) {
-    if (x.reason === 'cancelled') {
-      const e = fail(v4, ABORTED_MESSAGE, x, attempts)
-      if (signal) e.cause = signal.reason
-      throw e
-    }
-    const message = v4
-      ? `Exceeded ${retryCount(redlock, settings)} attempts to lock the resource "${resources}".`
-      : QUORUM_MESSAGE
-    throw fail(v4, message, x, attempts)
+    const e = fail(v4, x, attempts)
+    if (x.reason === 'cancelled' && signal) e.cause = signal.reason
+    throw e
   }
   const lock = new Lock(redlock, [...resources], x.value, attempts, x.expiration)
   if (v4) {
     v4Locks.add(lock)
     // v4's Lock also tells how many attempts were left.
-    const count = retryCount(redlock, settings)
-    lock.attemptsRemaining = count === -1 ? Infinity : Math.max(0, count + 1 - x.attemptCount)
+    lock.attemptsRemaining = x.attemptsRemaining
   }
   return lock
 }
@@ -83,12 +70,9 @@ async function release(redlock, lock, settings, v4) {
   if (!(lock instanceof Lock)) throw typeError('lock must be a Lock.')
   // Both node-redlock versions invalidate the lock at once.
   lock.expiration = 0
-  const x = await submit((q, id) => core.native.release(q, id, lock.resources, lock.value, settings))
+  const x = await submit((q, id) => core.native.release(q, id, lock.resources, lock.value, settings, v4))
   const attempts = executionStats(redlock, core, x, lock.resources.length)
-  if (!x.ok) {
-    const message = v4 ? `Unable to fully release the lock on resource "${lock.resources}".` : QUORUM_MESSAGE
-    throw fail(v4, message, x, attempts)
-  }
+  if (!x.ok) throw fail(v4, x, attempts)
   return { attempts, start: x.start }
 }
 
@@ -97,23 +81,15 @@ async function extend(redlock, lock, duration, settings) {
   if (!(lock instanceof Lock)) throw typeError('lock must be a Lock.')
   const v4 = v4Locks.has(lock)
   const x = await submit((q, id) =>
-    core.native.extend(q, id, lock.resources, lock.value, lock.expiration, duration, settings),
+    core.native.extend(q, id, lock.resources, lock.value, lock.expiration, duration, settings, v4),
   )
   const attempts = executionStats(redlock, core, x, lock.resources.length)
   if (!x.ok) {
     // A failed extend to a shorter duration may have shortened the keys on some servers:
     // the lock is now only valid until that earlier end.
+    // (Never later than it is now: the Lock may have been released meanwhile.)
     if (x.expiration > 0 && x.expiration < lock.expiration) lock.expiration = x.expiration
-    if (x.reason === 'expired' && x.attemptCount === 0) {
-      const message = v4
-        ? `Cannot extend lock on resource "${lock.resources}" because the lock has already expired.`
-        : EXPIRED_EXTEND_MESSAGE
-      throw fail(v4, message, x, [])
-    }
-    const message = v4
-      ? `Exceeded ${retryCount(redlock, settings)} attempts to lock the resource "${lock.resources}".`
-      : QUORUM_MESSAGE
-    throw fail(v4, message, x, attempts)
+    throw fail(v4, x, attempts)
   }
   if (v4) {
     // v4: the same Lock object is updated and returned.

@@ -36,6 +36,10 @@ pub struct NativeExecution {
     /// The message of every `e` and `t` vote, in order of appearance.
     pub messages: Vec<String>,
     pub start: f64,
+    /// The error message when not ok (node-redlock's, for the API called through).
+    pub message: Option<String>,
+    /// node-redlock v4's `Lock.attemptsRemaining` (v4 acquires only).
+    pub attempts_remaining: Option<f64>,
 }
 
 impl NativeExecution {
@@ -51,6 +55,8 @@ impl NativeExecution {
             attempts: Vec::new(),
             messages: Vec::new(),
             start: 0.0,
+            message: Some(crate::execution::QUORUM_MESSAGE.into()),
+            attempts_remaining: None,
         }
     }
 }
@@ -72,8 +78,9 @@ mod slot {
     pub const START: u32 = 5;
     pub const VOTES: u32 = 6;
     pub const FAILURE: u32 = 7;
+    pub const ATTEMPTS_REMAINING: u32 = 8;
     /// Slots per completion.
-    pub const COUNT: u32 = 8;
+    pub const COUNT: u32 = 9;
 }
 
 /// The offsets of `CompletionQueue.drain()`'s fields within one completion of `slots` slots.
@@ -90,6 +97,8 @@ pub struct CompletionLayout {
     pub votes: u32,
     /// `null` when ok with no node error, else a `CompletionFailure`.
     pub failure: u32,
+    /// v4 acquires only (left empty otherwise).
+    pub attempts_remaining: u32,
 }
 
 // Registered with N-API; unused from Rust (and so dead in `cargo test` builds).
@@ -106,6 +115,7 @@ pub fn completion_layout() -> CompletionLayout {
         start: slot::START,
         votes: slot::VOTES,
         failure: slot::FAILURE,
+        attempts_remaining: slot::ATTEMPTS_REMAINING,
     }
 }
 
@@ -117,6 +127,8 @@ pub struct CompletionFailure {
     pub detail: Option<String>,
     /// The message of every `e` and `t` vote, in order of appearance.
     pub messages: Vec<String>,
+    /// The error message; `null` when ok.
+    pub message: Option<String>,
 }
 
 struct Shared {
@@ -215,8 +227,12 @@ impl CompletionQueue {
                     reason: x.reason,
                     detail: x.detail,
                     messages: x.messages,
+                    message: x.message,
                 };
                 out.set(at + slot::FAILURE, f)?;
+            }
+            if let Some(n) = x.attempts_remaining {
+                out.set(at + slot::ATTEMPTS_REMAINING, n)?;
             }
         }
         if n > 0 {

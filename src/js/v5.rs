@@ -5,7 +5,7 @@ use super::args::{self, throw};
 use super::completions::{CompletionQueue, NativeExecution};
 use super::redlock::NativeRedlock;
 use crate::engine::{Failure, LockSpec, NodeOutcome};
-use crate::execution::{self, AttemptVotes, Execution};
+use crate::execution::{self, Api, AttemptVotes, Execution};
 use crate::leases::{from_epoch_ms, to_epoch_ms};
 use crate::quorum::FailReason;
 use crate::settings::{ArgError, Settings};
@@ -99,10 +99,19 @@ fn failed(
         attempts,
         messages,
         start,
+        message: None,
+        attempts_remaining: None,
     }
 }
 
-fn to_native(x: Execution, value: String, timeout_ms: u128, releasing: bool) -> NativeExecution {
+/// The result for the facade; `describe` gives a failure its message.
+fn to_native(
+    x: Execution,
+    value: String,
+    timeout_ms: u128,
+    releasing: bool,
+    describe: impl FnOnce(&Failure) -> String,
+) -> NativeExecution {
     let (attempts, messages) = convert_attempts(&x.attempts, timeout_ms, releasing);
     match x.result {
         Ok(g) => NativeExecution {
@@ -115,10 +124,13 @@ fn to_native(x: Execution, value: String, timeout_ms: u128, releasing: bool) -> 
             attempts,
             messages,
             start: x.start,
+            message: None,
+            attempts_remaining: None,
         },
         Err(f) => {
             let capped = f.capped;
             let mut out = failed(&f, value, (attempts, messages), x.start);
+            out.message = Some(describe(&f));
             // A failed extend that may have shortened keys: the lock's new, earlier end.
             if let Some(c) = capped {
                 out.expiration = to_epoch_ms(c).floor();
@@ -150,13 +162,27 @@ fn value_arg(v: &Unknown) -> std::result::Result<String, ArgError> {
         })
 }
 
+/// The API whose messages a call speaks (`v4`: node-redlock v4's entry points).
+fn api(v4: bool) -> Api {
+    if v4 {
+        Api::V4
+    } else {
+        Api::V5
+    }
+}
+
+/// The resources as the caller listed them (duplicates included), for messages.
+fn listed(spec: &LockSpec, given: Option<String>) -> String {
+    given.unwrap_or_else(|| spec.resources.join(","))
+}
+
 #[napi]
 impl NativeRedlock {
     /// Starts acquiring `resources` with a fresh random value; the result (check `ok`) arrives
     /// in `queue` under `id`. Throws only for bad arguments.
     #[napi(
         catch_unwind,
-        ts_args_type = "queue: CompletionQueue, id: number, resources: string[], duration: number, settings?: object | null, cancel?: CancelToken | null"
+        ts_args_type = "queue: CompletionQueue, id: number, resources: string[], duration: number, settings: object | null | undefined, cancel: CancelToken | null, v4: boolean"
     )]
     #[allow(clippy::too_many_arguments)]
     pub fn acquire(
@@ -168,9 +194,11 @@ impl NativeRedlock {
         duration: Unknown,
         settings: Option<Unknown>,
         cancel: Option<&CancelToken>,
+        v4: bool,
     ) -> Result<()> {
         let env = &env;
-        let resources = args::resources(&resources, "resources").map_err(|e| throw(env, e))?;
+        let (resources, given) =
+            args::resources_as_given(&resources, "resources").map_err(|e| throw(env, e))?;
         self.check_slots(&resources).map_err(|e| throw(env, e))?;
         let ttl = args::duration(&duration).map_err(|e| throw(env, e))?;
         let settings = self.call_settings(env, settings)?;
@@ -188,7 +216,15 @@ impl NativeRedlock {
             };
             let x =
                 execution::acquire(&holder.engine, &leases, &spec, ttl, &settings, cancel).await;
-            done.complete(to_native(x, value, timeout_ms, false));
+            let retries = settings.retry_count;
+            let mut out = to_native(x, value, timeout_ms, false, |f| {
+                execution::acquire_message(api(v4), f.reason, &listed(&spec, given), retries)
+            });
+            if v4 && out.ok {
+                let attempts = out.attempt_count as u64;
+                out.attempts_remaining = Some(execution::attempts_remaining(retries, attempts));
+            }
+            done.complete(out);
         });
         Ok(())
     }
@@ -197,7 +233,7 @@ impl NativeRedlock {
     /// (0 = invalidated): the earlier of it and the expiry known here applies.
     #[napi(
         catch_unwind,
-        ts_args_type = "queue: CompletionQueue, id: number, resources: string[], value: string, expiration: number, duration: number, settings?: object | null"
+        ts_args_type = "queue: CompletionQueue, id: number, resources: string[], value: string, expiration: number, duration: number, settings: object | null | undefined, v4: boolean"
     )]
     #[allow(clippy::too_many_arguments)]
     pub fn extend(
@@ -210,9 +246,11 @@ impl NativeRedlock {
         expiration: Unknown,
         duration: Unknown,
         settings: Option<Unknown>,
+        v4: bool,
     ) -> Result<()> {
         let env = &env;
-        let resources = args::resources(&resources, "lock.resources").map_err(|e| throw(env, e))?;
+        let (resources, given) =
+            args::resources_as_given(&resources, "lock.resources").map_err(|e| throw(env, e))?;
         let value = value_arg(&value).map_err(|e| throw(env, e))?;
         let expiration = args::opt_number(&expiration, "lock.expiration")
             .and_then(|e| {
@@ -233,7 +271,11 @@ impl NativeRedlock {
                 fresh: false,
             };
             let x = execution::extend(&holder.engine, &leases, &spec, hint, ttl, &settings).await;
-            done.complete(to_native(x, value, timeout_ms, false));
+            let retries = settings.retry_count;
+            done.complete(to_native(x, value, timeout_ms, false, |f| {
+                let shown = listed(&spec, given);
+                execution::extend_message(api(v4), f.reason, f.attempts, &shown, retries)
+            }));
         });
         Ok(())
     }
@@ -241,8 +283,9 @@ impl NativeRedlock {
     /// Releases a lock on every node; resolves `ok` once a quorum confirmed.
     #[napi(
         catch_unwind,
-        ts_args_type = "queue: CompletionQueue, id: number, resources: string[], value: string, settings?: object | null"
+        ts_args_type = "queue: CompletionQueue, id: number, resources: string[], value: string, settings: object | null | undefined, v4: boolean"
     )]
+    #[allow(clippy::too_many_arguments)]
     pub fn release(
         &self,
         env: Env,
@@ -251,9 +294,11 @@ impl NativeRedlock {
         resources: Unknown,
         value: Unknown,
         settings: Option<Unknown>,
+        v4: bool,
     ) -> Result<()> {
         let env = &env;
-        let resources = args::resources(&resources, "lock.resources").map_err(|e| throw(env, e))?;
+        let (resources, given) =
+            args::resources_as_given(&resources, "lock.resources").map_err(|e| throw(env, e))?;
         let value = value_arg(&value).map_err(|e| throw(env, e))?;
         let settings = self.call_settings(env, settings)?;
         let holder = self.holder().clone();
@@ -267,7 +312,9 @@ impl NativeRedlock {
                 fresh: false,
             };
             let x = execution::release(&holder.engine, &leases, &spec, &settings).await;
-            let mut out = to_native(x, value, timeout_ms, true);
+            let mut out = to_native(x, value, timeout_ms, true, |_| {
+                execution::release_message(api(v4), &listed(&spec, given))
+            });
             out.expiration = 0.0;
             done.complete(out);
         });
