@@ -77,6 +77,7 @@ export declare class NativeRedlock {
    */
   keep(resources: string[], value: string, expiration: number, duration: number, settings: object | null | undefined, onLost: (reason: string) => void): NativeKeeper
   constructor(clients: Array<NativeClient>, settings?: object | null, scripts?: { acquireScript?: string, extendScript?: string, releaseScript?: string } | null)
+  get scripts(): ScriptInfos
   get id(): string
   get quorum(): number
   get settings(): ResolvedSettings
@@ -152,4 +153,17 @@ export interface ResolvedSettings {
   retryJitter: number
   automaticExtensionThreshold: number
   nodeTimeout?: number
+}
+
+/** One script as node-redlock v5's `redlock.scripts` shows it: its source and SHA1. */
+export interface ScriptInfo {
+  value: string
+  hash: string
+}
+
+/** node-redlock v5's `redlock.scripts`: the scripts in effect (custom, else the defaults). */
+export interface ScriptInfos {
+  acquireScript: ScriptInfo
+  extendScript: ScriptInfo
+  releaseScript: ScriptInfo
 }

@@ -7,7 +7,7 @@ const util = require('node:util')
 const { NativeRedlock } = require('./native.js')
 const { call, typeError } = require('./errors.js')
 const { nativeOf, statKeyOf, isOurs } = require('./clients.js')
-const { resolveScripts, describeScripts } = require('./scripts.js')
+const { resolveScripts, frozenScripts } = require('./scripts.js')
 const { withCallback } = require('./lock.js')
 const { cores, coreOf } = require('./core.js')
 const { V5Api } = require('./api-v5.js')
@@ -44,7 +44,7 @@ class Redlock extends EventEmitter {
     const clientSet = new ClientSet(list)
     clientSet.sealed = true
     cores.set(this, { native, quorum: native.quorum, list: Object.freeze(list), clients: clientSet, labels, statKeys })
-    Object.defineProperty(this, 'scripts', { value: describeScripts(custom), enumerable: false })
+    Object.defineProperty(this, 'scripts', { value: frozenScripts(native), enumerable: false })
     Object.defineProperty(this, 'settings', {
       value: Object.freeze({ ...native.settings }),
       enumerable: true,

@@ -37,16 +37,11 @@ function resolveScripts(settings, scripts) {
   return Object.keys(out).length > 0 ? out : undefined
 }
 
-/** node-redlock v5's `redlock.scripts`: `{ acquireScript: { value, hash }, … }`. */
-function describeScripts(custom) {
-  const defaults = defaultScripts()
-  const crypto = require('node:crypto')
-  const out = {}
-  for (const key of SCRIPT_KEYS) {
-    const value = (custom && custom[key]) || defaults[key]
-    out[key] = Object.freeze({ value, hash: crypto.createHash('sha1').update(value).digest('hex') })
-  }
-  return Object.freeze(out)
+/** node-redlock v5's `redlock.scripts` (`{ acquireScript: { value, hash }, … }`, hashed in Rust), frozen. */
+function frozenScripts(native) {
+  const scripts = native.scripts
+  for (const key of SCRIPT_KEYS) Object.freeze(scripts[key])
+  return Object.freeze(scripts)
 }
 
-module.exports = { resolveScripts, describeScripts }
+module.exports = { resolveScripts, frozenScripts }
