@@ -1,7 +1,7 @@
 'use strict'
 // node-redlock v5's methods of Redlock (with v4 dispatch where the names collide).
 
-const { call, typeError, ExecutionError } = require('./errors.js')
+const { call, ExecutionError } = require('./errors.js')
 const { withCallback } = require('./lock.js')
 const { coreOf } = require('./core.js')
 const operations = require('./operations.js')
@@ -34,11 +34,10 @@ class V5Api {
 
   /** Acquires once, without retries: the Lock, or `null` when the resource is held. */
   async tryAcquire(resources, duration, settings) {
+    // A `settings` that is no object goes to the addon as it is, to be refused there.
+    const once = settings === undefined || settings === null || typeof settings === 'object' ? { ...settings, retryCount: 0 } : settings
     try {
-      if (settings !== undefined && settings !== null && typeof settings !== 'object') {
-        throw typeError('settings must be an object.')
-      }
-      return await operations.acquire(this, resources, duration, { ...(settings || {}), retryCount: 0 }, false)
+      return await operations.acquire(this, resources, duration, once, false)
     } catch (e) {
       if (e instanceof ExecutionError && e.reason === 'held') return null
       throw e

@@ -39,9 +39,7 @@ function cancelOn(signal) {
 
 async function acquire(redlock, resources, duration, settings, v4) {
   const core = coreOf(redlock)
-  if (settings !== undefined && settings !== null && typeof settings !== 'object') {
-    throw typeError('settings must be an object.')
-  }
+  // A `settings` that is no object is refused by the addon, before any other argument.
   const signal = settings ? settings.signal : undefined
   const cancel = cancelOn(signal)
   let x

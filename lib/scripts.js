@@ -12,9 +12,8 @@ const SCRIPT_KEYS = ['acquireScript', 'extendScript', 'releaseScript']
  * `unlockScript` settings. node-redlock ignores the string form; redlock-rs honours it.
  */
 function resolveScripts(settings, scripts) {
-  if (scripts !== undefined && scripts !== null && typeof scripts !== 'object') {
-    throw typeError('scripts must be an object.')
-  }
+  // Not an object: handed to the addon as it is, which refuses it.
+  if (scripts !== undefined && scripts !== null && typeof scripts !== 'object') return scripts
   const s = settings !== null && typeof settings === 'object' ? settings : {}
   const given = {
     acquireScript: s.lockScript,

@@ -150,6 +150,8 @@ impl NativeRedlock {
         settings: Option<Unknown>,
         scripts: Option<Unknown>,
     ) -> Result<Self> {
+        // Checked first: the facade reads the scripts before handing anything over.
+        args::opt_object(scripts, "scripts").map_err(|e| throw(&env, e))?;
         if clients.is_empty() {
             return Err(throw(&env, ArgError::type_error(NO_CLIENTS_MESSAGE)));
         }

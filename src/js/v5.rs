@@ -197,6 +197,8 @@ impl NativeRedlock {
         v4: bool,
     ) -> Result<()> {
         let env = &env;
+        // Checked first: the facade reads `settings.signal` before handing anything over.
+        args::opt_object(settings, "settings").map_err(|e| throw(env, e))?;
         let (resources, given) =
             args::resources_as_given(&resources, "resources").map_err(|e| throw(env, e))?;
         self.check_slots(&resources).map_err(|e| throw(env, e))?;
