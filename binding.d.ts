@@ -106,6 +106,12 @@ export declare class NativeRedlock {
   inspect(resource: string): Promise<number | null>
 }
 
+/**
+ * node-redlock's message for an operation aborted through its `AbortSignal` (the facade
+ * throws it itself for a signal already aborted before the call).
+ */
+export declare const ABORTED_MESSAGE: string
+
 /** Why an operation failed, or the node errors of one that succeeded despite them. */
 export interface CompletionFailure {
   /** `held`, `unavailable`, `expired` or `cancelled`; `null` when ok. */

@@ -2,15 +2,12 @@
 // acquire / extend / release over the addon, shared by the v5 and v4 entry points: start the
 // native operation, turn its result into a Lock, ExecutionStats or the API's error.
 
-const { CancelToken } = require('./native.js')
+const { CancelToken, ABORTED_MESSAGE } = require('./native.js')
 const { typeError, ExecutionError, LockError } = require('./errors.js')
 const { submit } = require('./completions.js')
 const { Lock, v4Locks } = require('./lock.js')
 const { executionStats } = require('./stats.js')
 const { coreOf } = require('./core.js')
-
-// Thrown before the addon is asked, for a signal already aborted (node-redlock's message).
-const ABORTED_MESSAGE = 'The operation was aborted.'
 
 function isSignal(s) {
   return s !== null && typeof s === 'object' && typeof s.aborted === 'boolean' && typeof s.addEventListener === 'function'

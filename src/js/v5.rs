@@ -162,6 +162,13 @@ fn value_arg(v: &Unknown) -> std::result::Result<String, ArgError> {
         })
 }
 
+/// node-redlock's message for an operation aborted through its `AbortSignal` (the facade
+/// throws it itself for a signal already aborted before the call).
+// Registered with N-API; unused from Rust (and so dead in `cargo test` builds).
+#[cfg_attr(test, allow(dead_code))]
+#[napi]
+pub const ABORTED_MESSAGE: &str = execution::ABORTED_MESSAGE;
+
 /// The API whose messages a call speaks (`v4`: node-redlock v4's entry points).
 fn api(v4: bool) -> Api {
     if v4 {
