@@ -29,9 +29,10 @@ pub struct NativeExecution {
     /// Attempts made.
     pub attempt_count: f64,
     /// Votes per attempt (with `retryCount: -1`, only the last attempt), one character per
-    /// node (compact: this crosses into JS on every operation): `f` for, `a` against (held by
-    /// another owner / not held), `e` error, `t` timeout, `p` pending (no answer yet when the
-    /// verdict became certain).
+    /// node (compact: this crosses into JS on every operation), as the statistics count it:
+    /// `f` for (a release's "nothing of ours left" included), `a` against (held by another
+    /// owner / not held), `e` error, `t` timeout, `p` pending (no answer yet when the verdict
+    /// became certain).
     pub attempts: Vec<String>,
     /// The message of every `e` and `t` vote, in order of appearance.
     pub messages: Vec<String>,
@@ -43,7 +44,8 @@ pub struct NativeExecution {
 }
 
 impl NativeExecution {
-    /// An operation that ended without a result (it panicked).
+    /// An operation that ended without a result (it panicked); its message is v5's, whatever
+    /// the API (what was asked is gone with the operation).
     pub fn internal_error() -> Self {
         NativeExecution {
             ok: false,
