@@ -23,11 +23,9 @@ export declare class CompletionQueue {
   /** `onReady()` is called on the JS thread when finished work is waiting in `drain()`. */
   constructor(onReady: () => void)
   /**
-   * Everything that finished since the last drain, flat, 8 slots per operation: `id, ok,
-   * value, expiration, attemptCount, start, attempts, failure`. `attempts` is the vote codes
-   * of each attempt joined by `,` (see `NativeExecution::attempts`); `failure` is `null` when
-   * ok with no node error, else `[reason, detail, messages]`. Flat on purpose: an object per result would cost
-   * a property-name lookup per field on this thread, for every operation.
+   * Everything that finished since the last drain, flat, `completionLayout().slots` slots
+   * per operation. Flat on purpose: an object per result would cost a property-name lookup
+   * per field on this thread, for every operation.
    */
   drain(): Array<unknown>
 }
@@ -79,6 +77,7 @@ export declare class NativeRedlock {
    */
   keep(resources: string[], value: string, expiration: number, duration: number, settings: object | null | undefined, onLost: (reason: string) => void): NativeKeeper
   constructor(clients: Array<NativeClient>, settings?: object | null, scripts?: { acquireScript?: string, extendScript?: string, releaseScript?: string } | null)
+  get scripts(): ScriptInfos
   get id(): string
   get quorum(): number
   get settings(): ResolvedSettings
@@ -92,19 +91,55 @@ export declare class NativeRedlock {
    * Starts acquiring `resources` with a fresh random value; the result (check `ok`) arrives
    * in `queue` under `id`. Throws only for bad arguments.
    */
-  acquire(queue: CompletionQueue, id: number, resources: string[], duration: number, settings?: object | null, cancel?: CancelToken | null): void
+  acquire(queue: CompletionQueue, id: number, resources: string[], duration: number, settings: object | null | undefined, cancel: CancelToken | null, v4: boolean): void
   /**
    * Extends a lock to `duration` from now. `expiration` is the caller's `Lock.expiration`
    * (0 = invalidated): the earlier of it and the expiry known here applies.
    */
-  extend(queue: CompletionQueue, id: number, resources: string[], value: string, expiration: number, duration: number, settings?: object | null): void
+  extend(queue: CompletionQueue, id: number, resources: string[], value: string, expiration: number, duration: number, settings: object | null | undefined, v4: boolean): void
   /** Releases a lock on every node; resolves `ok` once a quorum confirmed. */
-  release(queue: CompletionQueue, id: number, resources: string[], value: string, settings?: object | null): void
+  release(queue: CompletionQueue, id: number, resources: string[], value: string, settings: object | null | undefined, v4: boolean): void
   /**
    * Remaining ms until fewer than a quorum of nodes hold `resource` (by any owner), or
    * `null` when no quorum holds it. Rejects when no quorum of nodes answered.
    */
   inspect(resource: string): Promise<number | null>
+}
+
+/**
+ * node-redlock's message for an operation aborted through its `AbortSignal` (the facade
+ * throws it itself for a signal already aborted before the call).
+ */
+export declare const ABORTED_MESSAGE: string
+
+/** Why an operation failed, or the node errors of one that succeeded despite them. */
+export interface CompletionFailure {
+  /** `held`, `unavailable`, `expired` or `cancelled`; `null` when ok. */
+  reason?: string
+  detail?: string
+  /** The message of every `e` and `t` vote, in order of appearance. */
+  messages: Array<string>
+  /** The error message; `null` when ok. */
+  message?: string
+}
+
+export declare function completionLayout(): CompletionLayout
+
+/** The offsets of `CompletionQueue.drain()`'s fields within one completion of `slots` slots. */
+export interface CompletionLayout {
+  slots: number
+  id: number
+  ok: number
+  value: number
+  expiration: number
+  attemptCount: number
+  start: number
+  /** The vote codes of each attempt, joined by `,` (see `NativeExecution::attempts`). */
+  votes: number
+  /** `null` when ok with no node error, else a `CompletionFailure`. */
+  failure: number
+  /** v4 acquires only (left empty otherwise). */
+  attemptsRemaining: number
 }
 
 export declare function defaultScripts(): DefaultScripts
@@ -124,4 +159,17 @@ export interface ResolvedSettings {
   retryJitter: number
   automaticExtensionThreshold: number
   nodeTimeout?: number
+}
+
+/** One script as node-redlock v5's `redlock.scripts` shows it: its source and SHA1. */
+export interface ScriptInfo {
+  value: string
+  hash: string
+}
+
+/** node-redlock v5's `redlock.scripts`: the scripts in effect (custom, else the defaults). */
+export interface ScriptInfos {
+  acquireScript: ScriptInfo
+  extendScript: ScriptInfo
+  releaseScript: ScriptInfo
 }

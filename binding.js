@@ -840,4 +840,6 @@ module.exports.CompletionQueue = nativeBinding.CompletionQueue
 module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.NativeKeeper = nativeBinding.NativeKeeper
 module.exports.NativeRedlock = nativeBinding.NativeRedlock
+module.exports.ABORTED_MESSAGE = nativeBinding.ABORTED_MESSAGE
+module.exports.completionLayout = nativeBinding.completionLayout
 module.exports.defaultScripts = nativeBinding.defaultScripts

@@ -3,6 +3,7 @@
 
 use crate::engine::{Cancel, Engine, Failure, Granted, LockSpec, Vote};
 use crate::leases::{epoch_ms_now, Leases};
+use crate::quorum::FailReason;
 use crate::settings::Settings;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -132,12 +133,79 @@ pub fn release_timeout(settings: &Settings) -> Duration {
         .map_or(Duration::from_millis(500), Duration::from_millis)
 }
 
+/// Which node-redlock API an operation was called through: their failure messages differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Api {
+    V4,
+    V5,
+}
+
+// node-redlock's messages, verbatim.
+pub const QUORUM_MESSAGE: &str =
+    "The operation was unable to achieve a quorum during its retry window.";
+pub const ABORTED_MESSAGE: &str = "The operation was aborted.";
+const EXPIRED_EXTEND_MESSAGE: &str = "Cannot extend an already-expired lock.";
+
+/// node-redlock v4 names the retry count (-1: unbounded), not the attempts made.
+fn exceeded(resources: &str, retry_count: Option<u64>) -> String {
+    let n = retry_count.map_or(-1, |r| r as i128);
+    format!("Exceeded {n} attempts to lock the resource \"{resources}\".")
+}
+
+/// The error message of a failed acquire. `resources` as the caller listed them, joined by `,`.
+pub fn acquire_message(
+    api: Api,
+    reason: FailReason,
+    resources: &str,
+    retry_count: Option<u64>,
+) -> String {
+    match (reason, api) {
+        (FailReason::Cancelled, _) => ABORTED_MESSAGE.into(),
+        (_, Api::V4) => exceeded(resources, retry_count),
+        (_, Api::V5) => QUORUM_MESSAGE.into(),
+    }
+}
+
+/// The error message of a failed extend: a lock already expired when asked is refused
+/// without any attempt.
+pub fn extend_message(
+    api: Api,
+    reason: FailReason,
+    attempts: u64,
+    resources: &str,
+    retry_count: Option<u64>,
+) -> String {
+    let expired = reason == FailReason::Expired && attempts == 0;
+    match (expired, api) {
+        (true, Api::V4) => format!(
+            "Cannot extend lock on resource \"{resources}\" because the lock has already expired."
+        ),
+        (true, Api::V5) => EXPIRED_EXTEND_MESSAGE.into(),
+        (false, Api::V4) => exceeded(resources, retry_count),
+        (false, Api::V5) => QUORUM_MESSAGE.into(),
+    }
+}
+
+/// The error message of a failed release.
+pub fn release_message(api: Api, resources: &str) -> String {
+    match api {
+        Api::V4 => format!("Unable to fully release the lock on resource \"{resources}\"."),
+        Api::V5 => QUORUM_MESSAGE.into(),
+    }
+}
+
+/// node-redlock v4's `Lock.attemptsRemaining` after an acquire that took `attempts`.
+pub fn attempts_remaining(retry_count: Option<u64>, attempts: u64) -> f64 {
+    retry_count.map_or(f64::INFINITY, |r| {
+        r.saturating_add(1).saturating_sub(attempts) as f64
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::backend::memory::{MemoryBackend, MemoryNode};
     use crate::backend::Backend;
-    use crate::quorum::FailReason;
     use std::sync::Arc;
 
     fn engine() -> (Engine, Arc<MemoryNode>) {
@@ -218,5 +286,55 @@ mod tests {
         )
         .await;
         assert!(x.result.is_ok());
+    }
+
+    #[test]
+    fn messages_are_node_redlocks() {
+        use FailReason::*;
+        let q = QUORUM_MESSAGE;
+        assert_eq!(acquire_message(Api::V5, Held, "a,b", Some(3)), q);
+        assert_eq!(
+            acquire_message(Api::V4, Cancelled, "a", Some(3)),
+            ABORTED_MESSAGE
+        );
+        assert_eq!(
+            acquire_message(Api::V5, Cancelled, "a", Some(3)),
+            ABORTED_MESSAGE
+        );
+        assert_eq!(
+            acquire_message(Api::V4, Unavailable, "a,b", Some(3)),
+            "Exceeded 3 attempts to lock the resource \"a,b\"."
+        );
+        assert_eq!(
+            acquire_message(Api::V4, Held, "a", None),
+            "Exceeded -1 attempts to lock the resource \"a\"."
+        );
+        assert_eq!(
+            extend_message(Api::V4, Expired, 0, "a", Some(1)),
+            "Cannot extend lock on resource \"a\" because the lock has already expired."
+        );
+        assert_eq!(
+            extend_message(Api::V5, Expired, 0, "a", Some(1)),
+            "Cannot extend an already-expired lock."
+        );
+        // Expired after attempts were made: the retry window ran out like any other failure.
+        assert_eq!(
+            extend_message(Api::V4, Expired, 2, "a", Some(1)),
+            "Exceeded 1 attempts to lock the resource \"a\"."
+        );
+        assert_eq!(extend_message(Api::V5, Held, 1, "a", Some(1)), q);
+        assert_eq!(
+            release_message(Api::V4, "a,b"),
+            "Unable to fully release the lock on resource \"a,b\"."
+        );
+        assert_eq!(release_message(Api::V5, "a"), q);
+    }
+
+    #[test]
+    fn attempts_remaining_counts_down_to_zero() {
+        assert_eq!(attempts_remaining(Some(10), 1), 10.0);
+        assert_eq!(attempts_remaining(Some(0), 1), 0.0);
+        assert_eq!(attempts_remaining(Some(2), 5), 0.0);
+        assert_eq!(attempts_remaining(None, 7), f64::INFINITY);
     }
 }

@@ -179,6 +179,15 @@ pub const MAX_RESOURCES: u32 = 100_000;
 /// A non-empty array of non-empty strings, duplicates removed (order kept): node-redlock counts
 /// `["a", "a"]` as two keys and then fails its own release check.
 pub fn resources(v: &Unknown, name: &str) -> std::result::Result<Vec<String>, ArgError> {
+    resources_as_given(v, name).map(|(list, _)| list)
+}
+
+/// `resources`, and the array as the caller gave it, printed as JS prints an array (`a,b`) for
+/// messages — only when duplicates were removed: otherwise the list prints the same.
+pub fn resources_as_given(
+    v: &Unknown,
+    name: &str,
+) -> std::result::Result<(Vec<String>, Option<String>), ArgError> {
     let not_array =
         || ArgError::type_error(format!("{name} must be a non-empty array of strings."));
     if !v.is_array().map_err(|_| not_array())? {
@@ -198,6 +207,7 @@ pub fn resources(v: &Unknown, name: &str) -> std::result::Result<Vec<String>, Ar
     }
     let mut out: Vec<String> = Vec::with_capacity(len as usize);
     let mut seen = std::collections::HashSet::with_capacity(len as usize);
+    let mut given: Option<String> = None;
     let mut bytes = 0usize;
     for i in 0..len {
         let item = arr.get::<Unknown>(i).ok().flatten().ok_or_else(not_array)?;
@@ -208,11 +218,19 @@ pub fn resources(v: &Unknown, name: &str) -> std::result::Result<Vec<String>, Ar
                 "{name} must be at most {MAX_RESOURCE_BYTES} bytes in all."
             )));
         }
-        if seen.insert(s.clone()) {
+        let duplicate = !seen.insert(s.clone());
+        if duplicate && given.is_none() {
+            given = Some(out.join(","));
+        }
+        if let Some(g) = given.as_mut() {
+            g.push(',');
+            g.push_str(&s);
+        }
+        if !duplicate {
             out.push(s);
         }
     }
-    Ok(out)
+    Ok((out, given))
 }
 
 /// PEM material: a string, a Buffer, or an array of those (concatenated).

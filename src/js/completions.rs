@@ -7,7 +7,6 @@
 //! only starts the work and returns, finished work queues up here, and one persistent
 //! threadsafe function wakes the JS thread once per batch to drain everything that finished.
 
-use super::v5::NativeExecution;
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
@@ -16,14 +15,123 @@ use std::sync::{Arc, Mutex};
 /// Weak: it keeps the process alive only while operations are in flight (see `begin`).
 type Wake = ThreadsafeFunction<(), (), (), Status, false, true>;
 
+/// The result of an operation (sent to JS by `CompletionQueue::drain`).
+pub struct NativeExecution {
+    pub ok: bool,
+    /// `held`, `unavailable`, `expired` or `cancelled` when not ok.
+    pub reason: Option<String>,
+    /// Why it failed, naming nodes by index and `host:port`.
+    pub detail: Option<String>,
+    pub value: String,
+    /// `Date.now()`-based expiration of the lock (0 when not ok, except for a failed extend
+    /// that may have shortened the lock: then its new, earlier end).
+    pub expiration: f64,
+    /// Attempts made.
+    pub attempt_count: f64,
+    /// Votes per attempt (with `retryCount: -1`, only the last attempt), one character per
+    /// node (compact: this crosses into JS on every operation), as the statistics count it:
+    /// `f` for (a release's "nothing of ours left" included), `a` against (held by another
+    /// owner / not held), `e` error, `t` timeout, `p` pending (no answer yet when the verdict
+    /// became certain).
+    pub attempts: Vec<String>,
+    /// The message of every `e` and `t` vote, in order of appearance.
+    pub messages: Vec<String>,
+    pub start: f64,
+    /// The error message when not ok (node-redlock's, for the API called through).
+    pub message: Option<String>,
+    /// node-redlock v4's `Lock.attemptsRemaining` (v4 acquires only).
+    pub attempts_remaining: Option<f64>,
+}
+
+impl NativeExecution {
+    /// An operation that ended without a result (it panicked); its message is v5's, whatever
+    /// the API (what was asked is gone with the operation).
+    pub fn internal_error() -> Self {
+        NativeExecution {
+            ok: false,
+            reason: Some("unavailable".into()),
+            detail: Some("internal error".into()),
+            value: String::new(),
+            expiration: 0.0,
+            attempt_count: 0.0,
+            attempts: Vec::new(),
+            messages: Vec::new(),
+            start: 0.0,
+            message: Some(crate::execution::QUORUM_MESSAGE.into()),
+            attempts_remaining: None,
+        }
+    }
+}
+
 /// One finished operation.
 struct Completion {
     id: u32,
     x: NativeExecution,
 }
 
-/// Slots per completion in `drain()`'s flat array.
-const SLOTS: u32 = 8;
+/// Where each field of a completion sits in `drain()`'s flat array. Defined here only: the
+/// facade reads it once, through `completionLayout()`.
+mod slot {
+    pub const ID: u32 = 0;
+    pub const OK: u32 = 1;
+    pub const VALUE: u32 = 2;
+    pub const EXPIRATION: u32 = 3;
+    pub const ATTEMPT_COUNT: u32 = 4;
+    pub const START: u32 = 5;
+    pub const VOTES: u32 = 6;
+    pub const FAILURE: u32 = 7;
+    pub const ATTEMPTS_REMAINING: u32 = 8;
+    /// Slots per completion.
+    pub const COUNT: u32 = 9;
+}
+
+/// The offsets of `CompletionQueue.drain()`'s fields within one completion of `slots` slots.
+#[napi(object)]
+pub struct CompletionLayout {
+    pub slots: u32,
+    pub id: u32,
+    pub ok: u32,
+    pub value: u32,
+    pub expiration: u32,
+    pub attempt_count: u32,
+    pub start: u32,
+    /// The vote codes of each attempt, joined by `,` (see `NativeExecution::attempts`).
+    pub votes: u32,
+    /// `null` when ok with no node error, else a `CompletionFailure`.
+    pub failure: u32,
+    /// v4 acquires only (left empty otherwise).
+    pub attempts_remaining: u32,
+}
+
+// Registered with N-API; unused from Rust (and so dead in `cargo test` builds).
+#[cfg_attr(test, allow(dead_code))]
+#[napi]
+pub fn completion_layout() -> CompletionLayout {
+    CompletionLayout {
+        slots: slot::COUNT,
+        id: slot::ID,
+        ok: slot::OK,
+        value: slot::VALUE,
+        expiration: slot::EXPIRATION,
+        attempt_count: slot::ATTEMPT_COUNT,
+        start: slot::START,
+        votes: slot::VOTES,
+        failure: slot::FAILURE,
+        attempts_remaining: slot::ATTEMPTS_REMAINING,
+    }
+}
+
+/// Why an operation failed, or the node errors of one that succeeded despite them.
+#[napi(object)]
+pub struct CompletionFailure {
+    /// `held`, `unavailable`, `expired` or `cancelled`; `null` when ok.
+    pub reason: Option<String>,
+    pub detail: Option<String>,
+    /// The message of every `e` and `t` vote, in order of appearance.
+    pub messages: Vec<String>,
+    /// The error message; `null` when ok.
+    pub message: Option<String>,
+}
 
 struct Shared {
     done: Mutex<Vec<Completion>>,
@@ -92,11 +200,9 @@ impl CompletionQueue {
         }
     }
 
-    /// Everything that finished since the last drain, flat, 8 slots per operation: `id, ok,
-    /// value, expiration, attemptCount, start, attempts, failure`. `attempts` is the vote codes
-    /// of each attempt joined by `,` (see `NativeExecution::attempts`); `failure` is `null` when
-    /// ok with no node error, else `[reason, detail, messages]`. Flat on purpose: an object per result would cost
-    /// a property-name lookup per field on this thread, for every operation.
+    /// Everything that finished since the last drain, flat, `completionLayout().slots` slots
+    /// per operation. Flat on purpose: an object per result would cost a property-name lookup
+    /// per field on this thread, for every operation.
     #[napi(ts_return_type = "Array<unknown>")]
     pub fn drain<'env>(&mut self, env: &'env Env) -> Result<Array<'env>> {
         let done = {
@@ -105,25 +211,30 @@ impl CompletionQueue {
             let cap = q.len();
             std::mem::replace(&mut *q, Vec::with_capacity(cap))
         };
-        let mut out = env.create_array(done.len() as u32 * SLOTS)?;
+        let mut out = env.create_array(done.len() as u32 * slot::COUNT)?;
         let n = done.len() as u32;
         for (k, Completion { id, x }) in done.into_iter().enumerate() {
-            let at = k as u32 * SLOTS;
-            out.set(at, id)?;
-            out.set(at + 1, x.ok)?;
-            out.set(at + 2, x.value)?;
-            out.set(at + 3, x.expiration)?;
-            out.set(at + 4, x.attempt_count)?;
-            out.set(at + 5, x.start)?;
-            out.set(at + 6, x.attempts.join(","))?;
+            let at = k as u32 * slot::COUNT;
+            out.set(at + slot::ID, id)?;
+            out.set(at + slot::OK, x.ok)?;
+            out.set(at + slot::VALUE, x.value)?;
+            out.set(at + slot::EXPIRATION, x.expiration)?;
+            out.set(at + slot::ATTEMPT_COUNT, x.attempt_count)?;
+            out.set(at + slot::START, x.start)?;
+            out.set(at + slot::VOTES, x.attempts.join(","))?;
             if x.ok && x.messages.is_empty() {
-                out.set(at + 7, Null)?;
+                out.set(at + slot::FAILURE, Null)?;
             } else {
-                let mut f = env.create_array(3)?;
-                f.set(0, x.reason)?;
-                f.set(1, x.detail)?;
-                f.set(2, x.messages)?;
-                out.set(at + 7, f)?;
+                let f = CompletionFailure {
+                    reason: x.reason,
+                    detail: x.detail,
+                    messages: x.messages,
+                    message: x.message,
+                };
+                out.set(at + slot::FAILURE, f)?;
+            }
+            if let Some(n) = x.attempts_remaining {
+                out.set(at + slot::ATTEMPTS_REMAINING, n)?;
             }
         }
         if n > 0 {

@@ -47,11 +47,12 @@ pub fn default_scripts() -> DefaultScripts {
     }
 }
 
-fn parse_scripts(v: Option<Unknown>) -> std::result::Result<Option<Arc<CustomScripts>>, ArgError> {
+/// The caller's scripts (`acquireScript`, `extendScript`, `releaseScript`), each optional.
+fn parse_scripts(v: Option<Unknown>) -> std::result::Result<[Option<String>; 3], ArgError> {
     let Some(o) = args::opt_object(v, "scripts")? else {
-        return Ok(None);
+        return Ok([None, None, None]);
     };
-    let get = |key: &str| -> std::result::Result<Option<redis::Script>, ArgError> {
+    let get = |key: &str| -> std::result::Result<Option<String>, ArgError> {
         let name = format!("scripts.{key}");
         let v = args::prop(&o, key)
             .map_err(|_| ArgError::type_error(format!("{name} must be a string.")))?;
@@ -59,16 +60,35 @@ fn parse_scripts(v: Option<Unknown>) -> std::result::Result<Option<Arc<CustomScr
             Some(code) if code.trim().is_empty() => {
                 Err(ArgError::type_error(format!("{name} must not be empty.")))
             }
-            Some(code) => Ok(Some(redis::Script::new(&code))),
-            None => Ok(None),
+            code => Ok(code),
         }
     };
-    let c = CustomScripts {
-        acquire: get("acquireScript")?,
-        extend: get("extendScript")?,
-        release: get("releaseScript")?,
-    };
-    Ok((!c.is_empty()).then(|| Arc::new(c)))
+    Ok([
+        get("acquireScript")?,
+        get("extendScript")?,
+        get("releaseScript")?,
+    ])
+}
+
+/// One script as node-redlock v5's `redlock.scripts` shows it: its source and SHA1.
+#[napi(object)]
+pub struct ScriptInfo {
+    pub value: String,
+    pub hash: String,
+}
+
+/// node-redlock v5's `redlock.scripts`: the scripts in effect (custom, else the defaults).
+#[napi(object)]
+pub struct ScriptInfos {
+    pub acquire_script: ScriptInfo,
+    pub extend_script: ScriptInfo,
+    pub release_script: ScriptInfo,
+}
+
+fn script_info(custom: &Option<String>, default: &str) -> ScriptInfo {
+    let value = custom.clone().unwrap_or_else(|| default.to_string());
+    let hash = redis::Script::new(&value).get_hash().to_string();
+    ScriptInfo { value, hash }
 }
 
 #[napi]
@@ -77,6 +97,8 @@ pub struct NativeRedlock {
     leases: Arc<Leases>,
     nodes: Vec<Arc<crate::backend::redis::RedisNode>>,
     id: String,
+    /// The caller's script sources (acquire, extend, release).
+    scripts: [Option<String>; 3],
 }
 
 impl NativeRedlock {
@@ -128,6 +150,8 @@ impl NativeRedlock {
         settings: Option<Unknown>,
         scripts: Option<Unknown>,
     ) -> Result<Self> {
+        // Checked first: the facade reads the scripts before handing anything over.
+        args::opt_object(scripts, "scripts").map_err(|e| throw(&env, e))?;
         if clients.is_empty() {
             return Err(throw(&env, ArgError::type_error(NO_CLIENTS_MESSAGE)));
         }
@@ -155,7 +179,14 @@ impl NativeRedlock {
                 .map_err(|e| throw(&env, e))?,
             None => Settings::default(),
         };
-        let custom = parse_scripts(scripts).map_err(|e| throw(&env, e))?;
+        let sources = parse_scripts(scripts).map_err(|e| throw(&env, e))?;
+        let script = |i: usize| sources[i].as_deref().map(redis::Script::new);
+        let custom = CustomScripts {
+            acquire: script(0),
+            extend: script(1),
+            release: script(2),
+        };
+        let custom = (!custom.is_empty()).then(|| Arc::new(custom));
         let backends = nodes
             .iter()
             .map(|n| match &custom {
@@ -172,7 +203,18 @@ impl NativeRedlock {
             leases: Arc::default(),
             nodes,
             id: random_value(),
+            scripts: sources,
         })
+    }
+
+    #[napi(getter)]
+    pub fn scripts(&self) -> ScriptInfos {
+        let [acquire, extend, release] = &self.scripts;
+        ScriptInfos {
+            acquire_script: script_info(acquire, scripts::NODE_REDLOCK_ACQUIRE_LUA),
+            extend_script: script_info(extend, scripts::NODE_REDLOCK_EXTEND_LUA),
+            release_script: script_info(release, scripts::NODE_REDLOCK_RELEASE_LUA),
+        }
     }
 
     #[napi(getter)]

@@ -2,10 +2,10 @@
 //! execution statistics the JS facade turns into `Lock`, `ExecutionStats` and errors.
 
 use super::args::{self, throw};
-use super::completions::CompletionQueue;
+use super::completions::{CompletionQueue, NativeExecution};
 use super::redlock::NativeRedlock;
 use crate::engine::{Failure, LockSpec, Vote};
-use crate::execution::{self, AttemptVotes, Execution};
+use crate::execution::{self, Api, AttemptVotes, Execution};
 use crate::leases::{from_epoch_ms, to_epoch_ms};
 use crate::quorum::FailReason;
 use crate::settings::{ArgError, Settings};
@@ -41,46 +41,6 @@ impl Default for CancelToken {
     }
 }
 
-/// The result of an operation (sent to JS by `CompletionQueue::drain`).
-pub struct NativeExecution {
-    pub ok: bool,
-    /// `held`, `unavailable`, `expired` or `cancelled` when not ok.
-    pub reason: Option<String>,
-    /// Why it failed, naming nodes by index and `host:port`.
-    pub detail: Option<String>,
-    pub value: String,
-    /// `Date.now()`-based expiration of the lock (0 when not ok, except for a failed extend
-    /// that may have shortened the lock: then its new, earlier end).
-    pub expiration: f64,
-    /// Attempts made.
-    pub attempt_count: f64,
-    /// Votes per attempt (with `retryCount: -1`, only the last attempt), one character per
-    /// node (compact: this crosses into JS on every operation): `f` for, `a` against (held by
-    /// another owner / not held), `e` error, `t` timeout, `p` pending (no answer yet when the
-    /// verdict became certain).
-    pub attempts: Vec<String>,
-    /// The message of every `e` and `t` vote, in order of appearance.
-    pub messages: Vec<String>,
-    pub start: f64,
-}
-
-impl NativeExecution {
-    /// An operation that ended without a result (it panicked).
-    pub fn internal_error() -> Self {
-        NativeExecution {
-            ok: false,
-            reason: Some("unavailable".into()),
-            detail: Some("internal error".into()),
-            value: String::new(),
-            expiration: 0.0,
-            attempt_count: 0.0,
-            attempts: Vec::new(),
-            messages: Vec::new(),
-            start: 0.0,
-        }
-    }
-}
-
 fn reason_name(r: FailReason) -> &'static str {
     match r {
         FailReason::Held => "held",
@@ -90,7 +50,15 @@ fn reason_name(r: FailReason) -> &'static str {
     }
 }
 
-fn convert_attempts(attempts: &[AttemptVotes], timeout_ms: u128) -> (Vec<String>, Vec<String>) {
+/// Vote codes for the facade's statistics: `f` for, `a` against, `e` error, `t` timeout, `p`
+/// pending. For a release, a node with nothing of ours left confirmed it as much as one that
+/// deleted: both are votes for.
+fn convert_attempts(
+    attempts: &[AttemptVotes],
+    timeout_ms: u128,
+    releasing: bool,
+) -> (Vec<String>, Vec<String>) {
+    let no = if releasing { 'f' } else { 'a' };
     let mut messages = Vec::new();
     let codes = attempts
         .iter()
@@ -98,7 +66,7 @@ fn convert_attempts(attempts: &[AttemptVotes], timeout_ms: u128) -> (Vec<String>
             a.iter()
                 .map(|v| match v {
                     Some(Vote::Yes) => 'f',
-                    Some(Vote::No) | Some(Vote::Own) => 'a',
+                    Some(Vote::No) | Some(Vote::Own) => no,
                     Some(Vote::Error(e)) => {
                         messages.push(e.0.clone());
                         'e'
@@ -131,11 +99,20 @@ fn failed(
         attempts,
         messages,
         start,
+        message: None,
+        attempts_remaining: None,
     }
 }
 
-fn to_native(x: Execution, value: String, timeout_ms: u128) -> NativeExecution {
-    let (attempts, messages) = convert_attempts(&x.attempts, timeout_ms);
+/// The result for the facade; `describe` gives a failure its message.
+fn to_native(
+    x: Execution,
+    value: String,
+    timeout_ms: u128,
+    releasing: bool,
+    describe: impl FnOnce(&Failure) -> String,
+) -> NativeExecution {
+    let (attempts, messages) = convert_attempts(&x.attempts, timeout_ms, releasing);
     match x.result {
         Ok(g) => NativeExecution {
             ok: true,
@@ -147,10 +124,13 @@ fn to_native(x: Execution, value: String, timeout_ms: u128) -> NativeExecution {
             attempts,
             messages,
             start: x.start,
+            message: None,
+            attempts_remaining: None,
         },
         Err(f) => {
             let capped = f.capped;
             let mut out = failed(&f, value, (attempts, messages), x.start);
+            out.message = Some(describe(&f));
             // A failed extend that may have shortened keys: the lock's new, earlier end.
             if let Some(c) = capped {
                 out.expiration = to_epoch_ms(c).floor();
@@ -182,13 +162,34 @@ fn value_arg(v: &Unknown) -> std::result::Result<String, ArgError> {
         })
 }
 
+/// node-redlock's message for an operation aborted through its `AbortSignal` (the facade
+/// throws it itself for a signal already aborted before the call).
+// Registered with N-API; unused from Rust (and so dead in `cargo test` builds).
+#[cfg_attr(test, allow(dead_code))]
+#[napi]
+pub const ABORTED_MESSAGE: &str = execution::ABORTED_MESSAGE;
+
+/// The API whose messages a call speaks (`v4`: node-redlock v4's entry points).
+fn api(v4: bool) -> Api {
+    if v4 {
+        Api::V4
+    } else {
+        Api::V5
+    }
+}
+
+/// The resources as the caller listed them (duplicates included), for messages.
+fn listed(spec: &LockSpec, given: Option<String>) -> String {
+    given.unwrap_or_else(|| spec.resources.join(","))
+}
+
 #[napi]
 impl NativeRedlock {
     /// Starts acquiring `resources` with a fresh random value; the result (check `ok`) arrives
     /// in `queue` under `id`. Throws only for bad arguments.
     #[napi(
         catch_unwind,
-        ts_args_type = "queue: CompletionQueue, id: number, resources: string[], duration: number, settings?: object | null, cancel?: CancelToken | null"
+        ts_args_type = "queue: CompletionQueue, id: number, resources: string[], duration: number, settings: object | null | undefined, cancel: CancelToken | null, v4: boolean"
     )]
     #[allow(clippy::too_many_arguments)]
     pub fn acquire(
@@ -200,9 +201,13 @@ impl NativeRedlock {
         duration: Unknown,
         settings: Option<Unknown>,
         cancel: Option<&CancelToken>,
+        v4: bool,
     ) -> Result<()> {
         let env = &env;
-        let resources = args::resources(&resources, "resources").map_err(|e| throw(env, e))?;
+        // Checked first: the facade reads `settings.signal` before handing anything over.
+        args::opt_object(settings, "settings").map_err(|e| throw(env, e))?;
+        let (resources, given) =
+            args::resources_as_given(&resources, "resources").map_err(|e| throw(env, e))?;
         self.check_slots(&resources).map_err(|e| throw(env, e))?;
         let ttl = args::duration(&duration).map_err(|e| throw(env, e))?;
         let settings = self.call_settings(env, settings)?;
@@ -220,7 +225,15 @@ impl NativeRedlock {
             };
             let x =
                 execution::acquire(&holder.engine, &leases, &spec, ttl, &settings, cancel).await;
-            done.complete(to_native(x, value, timeout_ms));
+            let retries = settings.retry_count;
+            let mut out = to_native(x, value, timeout_ms, false, |f| {
+                execution::acquire_message(api(v4), f.reason, &listed(&spec, given), retries)
+            });
+            if v4 && out.ok {
+                let attempts = out.attempt_count as u64;
+                out.attempts_remaining = Some(execution::attempts_remaining(retries, attempts));
+            }
+            done.complete(out);
         });
         Ok(())
     }
@@ -229,7 +242,7 @@ impl NativeRedlock {
     /// (0 = invalidated): the earlier of it and the expiry known here applies.
     #[napi(
         catch_unwind,
-        ts_args_type = "queue: CompletionQueue, id: number, resources: string[], value: string, expiration: number, duration: number, settings?: object | null"
+        ts_args_type = "queue: CompletionQueue, id: number, resources: string[], value: string, expiration: number, duration: number, settings: object | null | undefined, v4: boolean"
     )]
     #[allow(clippy::too_many_arguments)]
     pub fn extend(
@@ -242,9 +255,11 @@ impl NativeRedlock {
         expiration: Unknown,
         duration: Unknown,
         settings: Option<Unknown>,
+        v4: bool,
     ) -> Result<()> {
         let env = &env;
-        let resources = args::resources(&resources, "lock.resources").map_err(|e| throw(env, e))?;
+        let (resources, given) =
+            args::resources_as_given(&resources, "lock.resources").map_err(|e| throw(env, e))?;
         let value = value_arg(&value).map_err(|e| throw(env, e))?;
         let expiration = args::opt_number(&expiration, "lock.expiration")
             .and_then(|e| {
@@ -265,7 +280,11 @@ impl NativeRedlock {
                 fresh: false,
             };
             let x = execution::extend(&holder.engine, &leases, &spec, hint, ttl, &settings).await;
-            done.complete(to_native(x, value, timeout_ms));
+            let retries = settings.retry_count;
+            done.complete(to_native(x, value, timeout_ms, false, |f| {
+                let shown = listed(&spec, given);
+                execution::extend_message(api(v4), f.reason, f.attempts, &shown, retries)
+            }));
         });
         Ok(())
     }
@@ -273,8 +292,9 @@ impl NativeRedlock {
     /// Releases a lock on every node; resolves `ok` once a quorum confirmed.
     #[napi(
         catch_unwind,
-        ts_args_type = "queue: CompletionQueue, id: number, resources: string[], value: string, settings?: object | null"
+        ts_args_type = "queue: CompletionQueue, id: number, resources: string[], value: string, settings: object | null | undefined, v4: boolean"
     )]
+    #[allow(clippy::too_many_arguments)]
     pub fn release(
         &self,
         env: Env,
@@ -283,9 +303,11 @@ impl NativeRedlock {
         resources: Unknown,
         value: Unknown,
         settings: Option<Unknown>,
+        v4: bool,
     ) -> Result<()> {
         let env = &env;
-        let resources = args::resources(&resources, "lock.resources").map_err(|e| throw(env, e))?;
+        let (resources, given) =
+            args::resources_as_given(&resources, "lock.resources").map_err(|e| throw(env, e))?;
         let value = value_arg(&value).map_err(|e| throw(env, e))?;
         let settings = self.call_settings(env, settings)?;
         let holder = self.holder().clone();
@@ -299,7 +321,9 @@ impl NativeRedlock {
                 fresh: false,
             };
             let x = execution::release(&holder.engine, &leases, &spec, &settings).await;
-            let mut out = to_native(x, value, timeout_ms);
+            let mut out = to_native(x, value, timeout_ms, true, |_| {
+                execution::release_message(api(v4), &listed(&spec, given))
+            });
             out.expiration = 0.0;
             done.complete(out);
         });

@@ -1,0 +1,44 @@
+'use strict'
+// The Lock object, and node-style callbacks for the v4 entry points.
+
+/** Locks made through a v4 entry point: extended in place, errors are `LockError`s. */
+const v4Locks = new WeakSet()
+
+/** A lock held on a quorum (node-redlock v5 `Lock`, with the v4 members too). */
+class Lock {
+  constructor(redlock, resources, value, attempts, expiration) {
+    this.redlock = redlock
+    this.resources = resources
+    this.value = value
+    this.attempts = attempts
+    this.expiration = expiration
+  }
+  /** v4 name of `resources`. */
+  get resource() {
+    return this.resources
+  }
+  /** Releases the lock. */
+  release() {
+    return this.redlock.release(this)
+  }
+  /** Extends the lock to `duration` ms from now (v4 callers may pass a node-style callback). */
+  extend(duration, callback) {
+    return withCallback(this.redlock.extend(this, duration), callback)
+  }
+  /** v4: releases the lock; resolves `undefined`. */
+  unlock(callback) {
+    return withCallback(this.redlock.unlock(this), callback)
+  }
+}
+
+function withCallback(promise, callback) {
+  if (typeof callback === 'function') {
+    promise.then(
+      (v) => callback(null, v),
+      (e) => callback(e),
+    )
+  }
+  return promise
+}
+
+module.exports = { Lock, v4Locks, withCallback }
