@@ -329,7 +329,7 @@ describe('F19 client wall-clock jumps (libfaketime)', () => {
   })
 
   // BUG (found by this matrix): extend() takes the earlier of the monotonic lease it knows and
-  // the caller's `lock.expiration` converted from the wall clock (src/execution.rs,
+  // the caller's `lock.expiration` converted from the wall clock (src/api/execution.rs,
   // `known.min(hint)`). After the client's wall clock steps forward (an NTP step, a VM resume),
   // `lock.expiration` lies in the "past" and extend() refuses a lock that is still valid with
   // "Cannot extend an already-expired lock." — a liveness failure driven by the wall clock,

@@ -6,8 +6,8 @@ use super::outcome::{Cancel, Failure};
 use super::round::{Ask, Round};
 use super::rules::RollbackRule;
 use super::Engine;
+use crate::algo::quorum::FailReason;
 use crate::backend::Vote;
-use crate::quorum::FailReason;
 use std::time::Duration;
 
 /// One operation's part in the attempt loop (acquire, extend, release).

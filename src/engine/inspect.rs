@@ -2,8 +2,8 @@
 
 use super::outcome::Failure;
 use super::Engine;
+use crate::algo::quorum::FailReason;
 use crate::backend::Vote;
-use crate::quorum::FailReason;
 use std::time::Duration;
 use tokio::time::timeout;
 

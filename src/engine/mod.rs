@@ -27,8 +27,8 @@ pub use crate::backend::Vote;
 pub use outcome::{Cancel, Failure, Granted, LockSpec, Released};
 pub use rules::{RollbackRule, Rules};
 
+use crate::algo::settings::Settings;
 use crate::backend::Backend;
-use crate::settings::Settings;
 use crate::signals::Signals;
 use chain::Chains;
 use std::sync::Arc;

@@ -1,8 +1,8 @@
 //! What an operation is asked (`LockSpec`, `Cancel`) and what it answers (`Granted`,
 //! `Released`, `Failure`).
 
+use crate::algo::quorum::FailReason;
 use crate::backend::Vote;
-use crate::quorum::FailReason;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,8 +3,8 @@
 
 use super::outcome::{cancelled, Cancel};
 use super::Engine;
-use crate::retry::next_delay;
-use crate::settings::Settings;
+use crate::algo::retry::next_delay;
+use crate::algo::settings::Settings;
 use crate::signals::Wait;
 
 impl Engine {

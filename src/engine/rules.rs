@@ -2,9 +2,9 @@
 //! the `mutants` feature swap one rule for a bug when the engine is built
 //! (`crate::testing::mutants`); the paths users run only ever call these functions.
 
+use crate::algo::quorum::quorum_of;
+use crate::algo::settings::Settings;
 use crate::backend::Vote;
-use crate::quorum::quorum_of;
-use crate::settings::Settings;
 use std::time::Duration;
 use tokio::time::Instant;
 

@@ -2,9 +2,9 @@
 //! retry delays run instantly and deterministically.
 
 use super::*;
+use crate::algo::quorum::FailReason;
+use crate::algo::settings::SettingsInput;
 use crate::backend::memory::{MemoryBackend, MemoryNode};
-use crate::quorum::FailReason;
-use crate::settings::SettingsInput;
 use std::sync::atomic::Ordering;
 use tokio::sync::watch;
 

@@ -1,7 +1,7 @@
 //! JS values → validated Rust values. Numbers arrive as `f64` and are checked here: N-API's
 //! integer coercion would turn NaN into 0 and truncate fractions.
 
-use crate::settings::{duration_ms, ArgError, ArgErrorKind, SettingsInput};
+use crate::algo::settings::{duration_ms, ArgError, ArgErrorKind, SettingsInput};
 use napi::bindgen_prelude::*;
 
 /// Longest resource name accepted (bytes). Larger keys would block a Redis for everyone.
@@ -120,7 +120,9 @@ pub fn lock_id(
 pub fn duration(v: &Unknown) -> std::result::Result<u64, ArgError> {
     match opt_number(v, "duration") {
         Ok(Some(n)) => duration_ms(n),
-        _ => Err(ArgError::type_error(crate::settings::DURATION_MESSAGE)),
+        _ => Err(ArgError::type_error(
+            crate::algo::settings::DURATION_MESSAGE,
+        )),
     }
 }
 

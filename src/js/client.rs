@@ -1,12 +1,12 @@
 //! `NativeClient`: one Redis node, behind the JS `IoredisClient` and `RedisJsClient`.
 
 use super::args::{self, throw};
+use crate::algo::settings::{ArgError, Settings};
+use crate::algo::value::random_value;
+use crate::api::lockapi::Holder;
 use crate::backend::redis::{NodeConfig, RedisNode};
 use crate::backend::Backend;
 use crate::engine::Engine;
-use crate::lockapi::Holder;
-use crate::settings::{ArgError, Settings};
-use crate::value::random_value;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use std::sync::Arc;

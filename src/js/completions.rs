@@ -57,7 +57,7 @@ impl NativeExecution {
             attempts: Vec::new(),
             messages: Vec::new(),
             start: 0.0,
-            message: Some(crate::execution::QUORUM_MESSAGE.into()),
+            message: Some(crate::api::execution::QUORUM_MESSAGE.into()),
             attempts_remaining: None,
         }
     }

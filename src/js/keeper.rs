@@ -2,10 +2,10 @@
 
 use super::args::{self, throw};
 use super::redlock::NativeRedlock;
+use crate::algo::settings::ArgError;
+use crate::api::keeper::{KeepOptions, Keeper};
+use crate::api::leases::{from_epoch_ms, to_epoch_ms};
 use crate::engine::LockSpec;
-use crate::keeper::{KeepOptions, Keeper};
-use crate::leases::{from_epoch_ms, to_epoch_ms};
-use crate::settings::ArgError;
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;

@@ -1,5 +1,5 @@
 //! The only place that speaks N-API: argument validation, conversion and Promise plumbing.
-//! Logic lives in the engine (`crate::engine`) and the original API (`crate::lockapi`).
+//! Logic lives in the engine (`crate::engine`) and the original API (`crate::api::lockapi`).
 
 mod args;
 mod client;

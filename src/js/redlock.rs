@@ -2,14 +2,14 @@
 
 use super::args::{self, throw};
 use super::client::{acquire_lock, release_lock, NativeClient};
+use crate::algo::settings::{ArgError, Settings};
+use crate::algo::value::random_value;
+use crate::api::leases::Leases;
+use crate::api::lockapi::Holder;
 use crate::backend::redis::scripts::{self, CustomScripts};
 use crate::backend::redis::ScriptedNode;
 use crate::backend::Backend;
 use crate::engine::Engine;
-use crate::leases::Leases;
-use crate::lockapi::Holder;
-use crate::settings::{ArgError, Settings};
-use crate::value::random_value;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use std::sync::Arc;
@@ -124,7 +124,9 @@ impl NativeRedlock {
                 .iter()
                 .map(|r| format!("{}{r}", c.key_prefix))
                 .collect();
-            if let Err((a, b, sa, sb)) = crate::slot::same_slot(keys.iter().map(String::as_str)) {
+            if let Err((a, b, sa, sb)) =
+                crate::algo::slot::same_slot(keys.iter().map(String::as_str))
+            {
                 return Err(ArgError::range(format!(
                     "resources must map to one Redis Cluster hash slot (node {i}, {}): \"{}\" is in slot {sa}, \"{}\" in slot {sb}; give them a common {{hash tag}}.",
                     n.label(),

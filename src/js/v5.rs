@@ -4,12 +4,12 @@
 use super::args::{self, throw};
 use super::completions::{CompletionQueue, NativeExecution};
 use super::redlock::NativeRedlock;
+use crate::algo::quorum::FailReason;
+use crate::algo::settings::{ArgError, Settings};
+use crate::algo::value::random_value;
+use crate::api::execution::{self, Api, AttemptVotes, Execution};
+use crate::api::leases::{from_epoch_ms, to_epoch_ms};
 use crate::engine::{Failure, LockSpec, Vote};
-use crate::execution::{self, Api, AttemptVotes, Execution};
-use crate::leases::{from_epoch_ms, to_epoch_ms};
-use crate::quorum::FailReason;
-use crate::settings::{ArgError, Settings};
-use crate::value::random_value;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use tokio::sync::watch;
@@ -347,7 +347,9 @@ impl NativeRedlock {
         let timeout = execution::release_timeout(&holder.settings);
         env.spawn_future(async move {
             match holder.engine.inspect(&resource, timeout).await {
-                Ok(ttl) => Ok(ttl.map(|t| t.min(crate::settings::MAX_DURATION_MS as u64) as f64)),
+                Ok(ttl) => {
+                    Ok(ttl.map(|t| t.min(crate::algo::settings::MAX_DURATION_MS as u64) as f64))
+                }
                 Err(f) => Err(super::client::reject(format!(
                     "redlock-rs: could not inspect \"{resource}\": {f}"
                 ))),

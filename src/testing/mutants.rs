@@ -107,7 +107,7 @@ mod tests {
         let d = Rules::default();
         let t0 = tokio::time::Instant::now();
         let t1 = t0 + Duration::from_millis(5);
-        let s = crate::settings::Settings::default();
+        let s = crate::algo::settings::Settings::default();
         for (name, m) in Mutant::ALL {
             let r = mutate(d, Some(m));
             let changed = [

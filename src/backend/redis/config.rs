@@ -1,8 +1,8 @@
 //! Where and how to reach one node: the configuration, URL parsing, labels, and redaction (no
 //! password in `Debug`, URLs or errors).
 
+use crate::algo::settings::ArgError;
 use crate::backend::NodeError;
-use crate::settings::ArgError;
 use redis::{ConnectionAddr, ConnectionInfo, IntoConnectionInfo, RedisConnectionInfo};
 use std::fmt;
 

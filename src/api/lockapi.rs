@@ -1,10 +1,10 @@
 //! The original redlock-rs API (`acquireLock` / `releaseLock`) on top of the engine: one lock
 //! value per holder id, safe non-re-entrancy, and its verdicts (true / false / error).
 
+use crate::algo::quorum::FailReason;
+use crate::algo::settings::Settings;
+use crate::api::holds::Holds;
 use crate::engine::{Engine, Failure, LockSpec};
-use crate::holds::Holds;
-use crate::quorum::FailReason;
-use crate::settings::Settings;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;

@@ -2,10 +2,10 @@
 //! independently of the JavaScript event loop, so a routine that blocks the loop keeps its lock.
 //! Optional caps stop a stuck routine from holding a lock forever.
 
+use crate::algo::settings::Settings;
+use crate::api::execution;
+use crate::api::leases::Leases;
 use crate::engine::{Engine, LockSpec};
-use crate::execution;
-use crate::leases::Leases;
-use crate::settings::Settings;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;

@@ -1,10 +1,10 @@
 //! The v5-style operations (`acquire` / `extend` / `release` returning execution statistics)
 //! on top of the engine: fresh values, per-attempt votes kept within bounds, monotonic leases.
 
+use crate::algo::quorum::FailReason;
+use crate::algo::settings::Settings;
+use crate::api::leases::{epoch_ms_now, Leases};
 use crate::engine::{Cancel, Engine, Failure, Granted, LockSpec, Vote};
-use crate::leases::{epoch_ms_now, Leases};
-use crate::quorum::FailReason;
-use crate::settings::Settings;
 use std::time::Duration;
 use tokio::time::Instant;
 
