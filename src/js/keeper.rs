@@ -112,11 +112,7 @@ impl NativeRedlock {
             max_hold: max_hold.map(|ms| Duration::from_millis(ms as u64)),
             max_extensions: max_ext.map(|n| n as u64),
         };
-        let spec = LockSpec {
-            resources: resources.into(),
-            value: value.as_str().into(),
-            fresh: false,
-        };
+        let spec = LockSpec::new(resources, &value, false);
         let engine = self.holder().engine.clone();
         let leases = self.leases().clone();
         let expires_at = leases

@@ -194,14 +194,6 @@ fn api(v4: bool) -> Api {
     }
 }
 
-fn spec(resources: Vec<String>, value: &str, fresh: bool) -> LockSpec {
-    LockSpec {
-        resources: resources.into(),
-        value: value.into(),
-        fresh,
-    }
-}
-
 impl NativeRedlock {
     /// Starts one operation, its arguments all checked: `work` gets the holder, the leases and
     /// `spec`, and what it answers completes `id` in `queue`.
@@ -259,7 +251,7 @@ impl NativeRedlock {
         let cancel = cancel.map(|c| c.tx.subscribe());
         let value = random_value();
         let timeout_ms = settings.node_timeout(ttl).as_millis();
-        let lock = spec(resources, &value, true);
+        let lock = LockSpec::new(resources, &value, true);
         self.start(env, queue, id, lock, |holder, leases, spec| async move {
             let x =
                 execution::acquire(&holder.engine, &leases, &spec, ttl, &settings, cancel).await;
@@ -305,7 +297,7 @@ impl NativeRedlock {
         let settings = self.call_settings(env, settings)?;
         let hint = (expiration.is_finite() && expiration > 0.0).then(|| from_epoch_ms(expiration));
         let timeout_ms = settings.node_timeout(ttl).as_millis();
-        let lock = spec(resources, &value, false);
+        let lock = LockSpec::new(resources, &value, false);
         self.start(env, queue, id, lock, |holder, leases, spec| async move {
             let x = execution::extend(&holder.engine, &leases, &spec, hint, ttl, &settings).await;
             let retries = settings.retry_count;
@@ -336,7 +328,7 @@ impl NativeRedlock {
         let (resources, given, value) = lock_args(env, &resources, &value)?;
         let settings = self.call_settings(env, settings)?;
         let timeout_ms = execution::release_timeout(&settings).as_millis();
-        let lock = spec(resources, &value, false);
+        let lock = LockSpec::new(resources, &value, false);
         self.start(env, queue, id, lock, |holder, leases, spec| async move {
             let x = execution::release(&holder.engine, &leases, &spec, &settings).await;
             let mut out = to_native(x, value, timeout_ms, true, |_| {
