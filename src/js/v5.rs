@@ -146,10 +146,15 @@ fn to_native(
 impl NativeRedlock {
     fn call_settings(&self, env: &Env, settings: Option<Unknown>) -> Result<Settings> {
         let obj = args::opt_object(settings, "settings").map_err(|e| throw(env, e))?;
+        self.settings_with(env, obj.as_ref())
+    }
+
+    /// The Redlock's settings with the call's `settings` object (if any) applied.
+    pub(super) fn settings_with(&self, env: &Env, obj: Option<&Object>) -> Result<Settings> {
         let base = &self.holder().settings;
         match obj {
             None => Ok(base.clone()),
-            Some(o) => args::settings_input(&o)?
+            Some(o) => args::settings_input(o)?
                 .and_then(|i| base.with(&i))
                 .map_err(|e| throw(env, e)),
         }
