@@ -20,26 +20,16 @@ import {
   withCluster,
   timedMono,
   overlaps,
+  assertFails,
+  warm,
 } from './faults/matrix.mjs'
 
-const { ExecutionError, IoredisClient } = Redlock
+const { IoredisClient } = Redlock
 
 after(async () => {
   await closeAllProxies()
   await stopAll()
 })
-
-function assertFails(r, reason, bound, what) {
-  assert.ok(r.error instanceof ExecutionError, `${what}: expected an ExecutionError, got ${r.error || 'success'}`)
-  if (reason) assert.equal(r.error.reason, reason, `${what}: ${r.error.message} / ${r.error.detail}`)
-  assert.ok(r.ms <= bound, `${what}: took ${r.ms.toFixed(0)} ms, budget ${bound} ms`)
-}
-
-async function warm(rl) {
-  const l = await rl.acquire([uniqueResource('warm')], 1000)
-  const l2 = await rl.extend(l, 1000)
-  await rl.release(l2)
-}
 
 /** One server alone (original API client): its acquireLock must reject with `re`. */
 async function assertSingleNodeRejects(server, re, what) {

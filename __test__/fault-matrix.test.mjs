@@ -26,6 +26,8 @@ import {
   timedMono,
   withTimeout,
   overlaps,
+  assertFails,
+  warm,
 } from './faults/matrix.mjs'
 
 const { ExecutionError } = Redlock
@@ -39,20 +41,6 @@ after(async () => {
 const unhandled = []
 process.on('unhandledRejection', (e) => unhandled.push(e))
 after(() => assert.deepEqual(unhandled.map(String), [], 'unhandled rejections'))
-
-/** Asserts a v5 failure: an ExecutionError with `reason`, within `bound` ms. */
-function assertFails(r, reason, bound, what) {
-  assert.ok(r.error instanceof ExecutionError, `${what}: expected an ExecutionError, got ${r.error || 'success'}`)
-  if (reason) assert.equal(r.error.reason, reason, `${what}: ${r.error.message} / ${r.error.detail}`)
-  assert.ok(r.ms <= bound, `${what}: took ${r.ms.toFixed(0)} ms, budget ${bound} ms`)
-}
-
-/** Warms every connection and the server-side script caches (acquire, extend and release). */
-async function warm(rl) {
-  const l = await rl.acquire([uniqueResource('warm')], 1000)
-  const l2 = await rl.extend(l, 1000)
-  await rl.release(l2)
-}
 
 /**
  * Makes every server run the rollback script once (so it is in its script cache): for each node,

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
-import { startServers, sleep } from '../helpers/redis.mjs'
+import { startServers, sleep, uniqueResource } from '../helpers/redis.mjs'
 import { startProxies } from './proxy.mjs'
 
 const require = createRequire(import.meta.url)
@@ -169,4 +169,18 @@ export function overlaps(locks) {
     }
   }
   return out
+}
+
+/** Asserts a v5 failure: an ExecutionError with `reason`, within `bound` ms. */
+export function assertFails(r, reason, bound, what) {
+  assert.ok(r.error instanceof Redlock.ExecutionError, `${what}: expected an ExecutionError, got ${r.error || 'success'}`)
+  if (reason) assert.equal(r.error.reason, reason, `${what}: ${r.error.message} / ${r.error.detail}`)
+  assert.ok(r.ms <= bound, `${what}: took ${r.ms.toFixed(0)} ms, budget ${bound} ms`)
+}
+
+/** Warms every connection and the server-side script caches (acquire, extend and release). */
+export async function warm(rl) {
+  const l = await rl.acquire([uniqueResource('warm')], 1000)
+  const l2 = await rl.extend(l, 1000)
+  await rl.release(l2)
 }

@@ -13,6 +13,7 @@
 import fs from 'node:fs'
 import { PerformanceObserver, performance } from 'node:perf_hooks'
 import { createRequire } from 'node:module'
+import { mulberry32 } from '../helpers/random.mjs'
 
 const require = createRequire(import.meta.url)
 const Redlock = require('../../index.js')
@@ -36,16 +37,6 @@ function within(promise, ms) {
   let timer
   const t = new Promise((resolve) => (timer = setTimeout(resolve, ms)))
   return Promise.race([promise, t]).finally(() => clearTimeout(timer))
-}
-
-function mulberry32(a) {
-  return function () {
-    a |= 0
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 // ---- history ----

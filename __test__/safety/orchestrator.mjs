@@ -24,6 +24,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
 import { startServers, stopAll, sleep } from '../helpers/redis.mjs'
+import { mulberry32 } from '../helpers/random.mjs'
 import { startProxy, closeAllProxies } from '../faults/proxy.mjs'
 import { clientPauseWrite, oom, scriptFlush } from '../faults/admin.mjs'
 import { check, parseJsonl, CHECKS } from './checker.mjs'
@@ -56,15 +57,6 @@ const mono = () => Number(process.hrtime.bigint() / 1000n) / 1000
 const t0 = mono()
 const wallStart = Date.now()
 
-function mulberry32(a) {
-  return function () {
-    a |= 0
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 const rng = mulberry32(SEED)
 const rint = (a, b) => a + Math.floor(rng() * (b - a + 1)) // inclusive
 const pickSome = (arr, k) => {

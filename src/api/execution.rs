@@ -220,11 +220,7 @@ mod tests {
     async fn attempts_are_recorded_and_bounded_when_retries_are_not() {
         let (e, m) = engine();
         m.put("r", "other", Duration::from_secs(3600));
-        let spec = LockSpec {
-            resources: vec!["r".into()].into(),
-            value: "v".into(),
-            fresh: false,
-        };
+        let spec = LockSpec::new(vec!["r".into()], "v", false);
         let s = Settings {
             retry_count: Some(4),
             retry_delay_ms: 10,
@@ -253,11 +249,7 @@ mod tests {
     async fn extend_trusts_the_monotonic_expiry_unless_the_caller_invalidated_the_lock() {
         let (e, _m) = engine();
         let leases = Leases::default();
-        let spec = LockSpec {
-            resources: vec!["r".into()].into(),
-            value: "v".into(),
-            fresh: false,
-        };
+        let spec = LockSpec::new(vec!["r".into()], "v", false);
         let s = Settings {
             retry_count: Some(0),
             ..Settings::default()

@@ -168,11 +168,7 @@ mod tests {
         let e = Arc::new(Engine::new(vec![
             Arc::new(MemoryBackend(m.clone())) as Arc<dyn Backend>
         ]));
-        let spec = LockSpec {
-            resources: vec!["r".into()].into(),
-            value: "v".into(),
-            fresh: false,
-        };
+        let spec = LockSpec::new(vec!["r".into()], "v", false);
         let s = Settings {
             retry_count: Some(0),
             ..Settings::default()

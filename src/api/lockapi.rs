@@ -51,11 +51,7 @@ impl Holder {
         if !self.holds.begin(&resource, &lock_id, Instant::now()) {
             return Ok(false);
         }
-        let spec = LockSpec {
-            resources: vec![resource.clone()].into(),
-            value: lock_id.as_str().into(),
-            fresh: false,
-        };
+        let spec = LockSpec::new(vec![resource.clone()], &lock_id, false);
         match self
             .engine
             .acquire(&spec, ttl_ms, &self.settings, None, |_| {})
@@ -86,11 +82,7 @@ impl Holder {
             .holds
             .ttl_of(&resource, &lock_id)
             .unwrap_or(UNKNOWN_TTL_MS);
-        let spec = LockSpec {
-            resources: vec![resource.clone()].into(),
-            value: lock_id.as_str().into(),
-            fresh: false,
-        };
+        let spec = LockSpec::new(vec![resource.clone()], &lock_id, false);
         match self
             .engine
             .release(

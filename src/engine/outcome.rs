@@ -19,6 +19,16 @@ pub struct LockSpec {
     pub fresh: bool,
 }
 
+impl LockSpec {
+    pub fn new(resources: impl Into<Arc<[String]>>, value: &str, fresh: bool) -> Self {
+        LockSpec {
+            resources: resources.into(),
+            value: value.into(),
+            fresh,
+        }
+    }
+}
+
 /// A granted acquire or extend.
 #[derive(Clone, Debug)]
 pub struct Granted {

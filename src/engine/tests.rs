@@ -22,11 +22,7 @@ fn cluster(n: usize) -> (Engine, Vec<Arc<MemoryNode>>) {
 }
 
 fn spec(value: &str) -> LockSpec {
-    LockSpec {
-        resources: vec!["res".to_string()].into(),
-        value: value.into(),
-        fresh: false,
-    }
+    LockSpec::new(vec!["res".to_string()], value, false)
 }
 
 fn settings(retry_count: f64) -> Settings {
@@ -397,11 +393,7 @@ async fn release_rules() {
 async fn multi_resource_locks_are_all_or_nothing_per_node() {
     let (engine, nodes) = cluster(1);
     nodes[0].put("b", "other", Duration::from_secs(60));
-    let sp = LockSpec {
-        resources: vec!["a".into(), "b".into(), "c".into()].into(),
-        value: "mine".into(),
-        fresh: false,
-    };
+    let sp = LockSpec::new(vec!["a".into(), "b".into(), "c".into()], "mine", false);
     let f = engine
         .acquire(&sp, TTL, &settings(0.0), None, |_| {})
         .await

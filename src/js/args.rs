@@ -29,52 +29,38 @@ fn is_nullish(t: ValueType) -> bool {
     matches!(t, ValueType::Undefined | ValueType::Null)
 }
 
-/// An optional number (`undefined`/`null` → `None`).
-pub fn opt_number(v: &Unknown, name: &str) -> std::result::Result<Option<f64>, ArgError> {
-    let t = v
-        .get_type()
-        .map_err(|_| ArgError::type_error(format!("{name} must be a number.")))?;
+/// An optional value of JS type `want` (`undefined`/`null` → `None`); anything else is a
+/// `TypeError` "{name} must be {what}.".
+fn opt_typed<T: FromNapiValue>(
+    v: &Unknown,
+    name: &str,
+    want: ValueType,
+    what: &str,
+) -> std::result::Result<Option<T>, ArgError> {
+    let wrong = || ArgError::type_error(format!("{name} must be {what}."));
+    let t = v.get_type().map_err(|_| wrong())?;
     if is_nullish(t) {
         return Ok(None);
     }
-    if t != ValueType::Number {
-        return Err(ArgError::type_error(format!("{name} must be a number.")));
+    if t != want {
+        return Err(wrong());
     }
-    unsafe { v.cast::<f64>() }
-        .map(Some)
-        .map_err(|_| ArgError::type_error(format!("{name} must be a number.")))
+    unsafe { v.cast::<T>() }.map(Some).map_err(|_| wrong())
+}
+
+/// An optional number (`undefined`/`null` → `None`).
+pub fn opt_number(v: &Unknown, name: &str) -> std::result::Result<Option<f64>, ArgError> {
+    opt_typed(v, name, ValueType::Number, "a number")
 }
 
 /// An optional string (`undefined`/`null` → `None`).
 pub fn opt_string(v: &Unknown, name: &str) -> std::result::Result<Option<String>, ArgError> {
-    let t = v
-        .get_type()
-        .map_err(|_| ArgError::type_error(format!("{name} must be a string.")))?;
-    if is_nullish(t) {
-        return Ok(None);
-    }
-    if t != ValueType::String {
-        return Err(ArgError::type_error(format!("{name} must be a string.")));
-    }
-    unsafe { v.cast::<String>() }
-        .map(Some)
-        .map_err(|_| ArgError::type_error(format!("{name} must be a string.")))
+    opt_typed(v, name, ValueType::String, "a string")
 }
 
 /// An optional boolean (`undefined`/`null` → `None`).
 pub fn opt_bool(v: &Unknown, name: &str) -> std::result::Result<Option<bool>, ArgError> {
-    let t = v
-        .get_type()
-        .map_err(|_| ArgError::type_error(format!("{name} must be a boolean.")))?;
-    if is_nullish(t) {
-        return Ok(None);
-    }
-    if t != ValueType::Boolean {
-        return Err(ArgError::type_error(format!("{name} must be a boolean.")));
-    }
-    unsafe { v.cast::<bool>() }
-        .map(Some)
-        .map_err(|_| ArgError::type_error(format!("{name} must be a boolean.")))
+    opt_typed(v, name, ValueType::Boolean, "a boolean")
 }
 
 /// A resource name: a non-empty string of bounded size.
@@ -136,19 +122,10 @@ pub fn opt_object<'a>(
     v: Option<Unknown<'a>>,
     name: &str,
 ) -> std::result::Result<Option<Object<'a>>, ArgError> {
-    let Some(v) = v else { return Ok(None) };
-    let t = v
-        .get_type()
-        .map_err(|_| ArgError::type_error(format!("{name} must be an object.")))?;
-    if is_nullish(t) {
-        return Ok(None);
+    match v {
+        Some(v) => opt_typed(&v, name, ValueType::Object, "an object"),
+        None => Ok(None),
     }
-    if t != ValueType::Object {
-        return Err(ArgError::type_error(format!("{name} must be an object.")));
-    }
-    unsafe { v.cast::<Object>() }
-        .map(Some)
-        .map_err(|_| ArgError::type_error(format!("{name} must be an object.")))
 }
 
 /// Redlock settings from a JS object; unknown keys are ignored (node-redlock passes extra keys).

@@ -31,11 +31,20 @@ fn parse_options(o: Option<&Object>) -> Result<std::result::Result<NodeConfig, A
             }
         };
     }
-    let mut c = match check!(args::opt_string(&args::prop(o, "url")?, "options.url")) {
+    // `options.<key>` read by one of the `args::opt_*` readers.
+    macro_rules! option {
+        ($read:ident, $key:literal) => {
+            check!(args::$read(
+                &args::prop(o, $key)?,
+                concat!("options.", $key)
+            ))
+        };
+    }
+    let mut c = match option!(opt_string, "url") {
         Some(url) => check!(NodeConfig::from_url(&url)),
         None => NodeConfig::default(),
     };
-    if let Some(h) = check!(args::opt_string(&args::prop(o, "host")?, "options.host")) {
+    if let Some(h) = option!(opt_string, "host") {
         if h.is_empty() {
             return Ok(Err(ArgError::type_error(
                 "options.host must be a non-empty string.",
@@ -43,32 +52,27 @@ fn parse_options(o: Option<&Object>) -> Result<std::result::Result<NodeConfig, A
         }
         c.host = h;
     }
-    if let Some(p) = check!(args::opt_number(&args::prop(o, "port")?, "options.port")) {
-        if p.fract() != 0.0 || !(1.0..=65535.0).contains(&p) {
-            return Ok(Err(ArgError::range(
-                "options.port must be an integer in [1, 65535].",
-            )));
-        }
+    let port = option!(opt_number, "port");
+    let port = check!(whole(
+        port,
+        1.0..=65535.0,
+        "options.port must be an integer in [1, 65535]."
+    ));
+    if let Some(p) = port {
         c.port = p as u16;
     }
-    if let Some(u) = check!(args::opt_string(
-        &args::prop(o, "username")?,
-        "options.username"
-    )) {
+    if let Some(u) = option!(opt_string, "username") {
         c.username = Some(u).filter(|u| !u.is_empty());
     }
-    if let Some(p) = check!(args::opt_string(
-        &args::prop(o, "password")?,
-        "options.password"
-    )) {
+    if let Some(p) = option!(opt_string, "password") {
         c.password = Some(p).filter(|p| !p.is_empty());
     }
-    if let Some(db) = check!(args::opt_number(&args::prop(o, "db")?, "options.db")) {
-        if db.fract() != 0.0 || !(0.0..=2_147_483_647.0).contains(&db) {
-            return Ok(Err(ArgError::range(
-                "options.db must be a non-negative integer.",
-            )));
-        }
+    let db = option!(opt_number, "db");
+    if let Some(db) = check!(whole(
+        db,
+        0.0..=2_147_483_647.0,
+        "options.db must be a non-negative integer."
+    )) {
         c.db = db as i64;
     }
     let tls = args::prop(o, "tls")?;
@@ -106,21 +110,12 @@ fn parse_options(o: Option<&Object>) -> Result<std::result::Result<NodeConfig, A
         }
         _ => c.tls = check!(args::opt_bool(&tls, "options.tls")).unwrap_or(c.tls),
     }
-    if let Some(t) = check!(args::opt_number(
-        &args::prop(o, "connectTimeout")?,
-        "options.connectTimeout"
-    )) {
-        if t.fract() != 0.0 || !(1.0..=3_600_000.0).contains(&t) {
-            return Ok(Err(ArgError::range(
-                "options.connectTimeout must be a positive integer number of milliseconds.",
-            )));
-        }
+    let timeout = option!(opt_number, "connectTimeout");
+    let what = "options.connectTimeout must be a positive integer number of milliseconds.";
+    if let Some(t) = check!(whole(timeout, 1.0..=3_600_000.0, what)) {
         c.connect_timeout_ms = t as u64;
     }
-    if let Some(p) = check!(args::opt_string(
-        &args::prop(o, "keyPrefix")?,
-        "options.keyPrefix"
-    )) {
+    if let Some(p) = option!(opt_string, "keyPrefix") {
         c.key_prefix = p;
     }
     let seeds = args::prop(o, "cluster")?;
@@ -134,7 +129,7 @@ fn parse_options(o: Option<&Object>) -> Result<std::result::Result<NodeConfig, A
         ValueType::Undefined | ValueType::Null
     ) {
         let nodes = check!(cluster_seeds(&sentinels));
-        let name = check!(args::opt_string(&args::prop(o, "name")?, "options.name"));
+        let name = option!(opt_string, "name");
         let Some(name) = name.filter(|n| !n.is_empty()) else {
             return Ok(Err(ArgError::type_error(
                 "options.name must name the Sentinel master when options.sentinels is given.",
@@ -144,17 +139,23 @@ fn parse_options(o: Option<&Object>) -> Result<std::result::Result<NodeConfig, A
         c.sentinel = Some(crate::backend::redis::SentinelConfig {
             nodes,
             name,
-            username: check!(args::opt_string(
-                &args::prop(o, "sentinelUsername")?,
-                "options.sentinelUsername"
-            )),
-            password: check!(args::opt_string(
-                &args::prop(o, "sentinelPassword")?,
-                "options.sentinelPassword"
-            )),
+            username: option!(opt_string, "sentinelUsername"),
+            password: option!(opt_string, "sentinelPassword"),
         });
     }
     Ok(Ok(c))
+}
+
+/// `n` when it is a whole number in `range`; else the RangeError `message`.
+fn whole(
+    n: Option<f64>,
+    range: std::ops::RangeInclusive<f64>,
+    message: &'static str,
+) -> std::result::Result<Option<f64>, ArgError> {
+    match n {
+        Some(n) if n.fract() != 0.0 || !range.contains(&n) => Err(ArgError::range(message)),
+        n => Ok(n),
+    }
 }
 
 /// Cluster seed nodes: `{ host?, port }` objects, `"host:port"` strings or redis:// URLs.

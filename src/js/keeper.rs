@@ -88,13 +88,10 @@ impl NativeRedlock {
             .unwrap_or_default();
         let ttl = args::duration(&duration).map_err(|e| throw(&env, e))?;
         let obj = args::opt_object(settings, "settings").map_err(|e| throw(&env, e))?;
-        let base = self.holder().settings.clone();
-        let (settings, max_hold, max_ext) = match obj {
-            None => (base, None, None),
+        let settings = self.settings_with(&env, obj.as_ref())?;
+        let (max_hold, max_ext) = match obj {
+            None => (None, None),
             Some(o) => {
-                let s = args::settings_input(&o)?
-                    .and_then(|i| base.with(&i))
-                    .map_err(|e| throw(&env, e))?;
                 let hold =
                     args::opt_number(&args::prop(&o, "maxHoldTime")?, "settings.maxHoldTime")
                         .and_then(|v| cap(v, "maxHoldTime"))
@@ -103,7 +100,7 @@ impl NativeRedlock {
                     args::opt_number(&args::prop(&o, "maxExtensions")?, "settings.maxExtensions")
                         .and_then(|v| cap(v, "maxExtensions"))
                         .map_err(|e| throw(&env, e))?;
-                (s, hold, ext)
+                (hold, ext)
             }
         };
         let opts = KeepOptions {
@@ -112,11 +109,7 @@ impl NativeRedlock {
             max_hold: max_hold.map(|ms| Duration::from_millis(ms as u64)),
             max_extensions: max_ext.map(|n| n as u64),
         };
-        let spec = LockSpec {
-            resources: resources.into(),
-            value: value.as_str().into(),
-            fresh: false,
-        };
+        let spec = LockSpec::new(resources, &value, false);
         let engine = self.holder().engine.clone();
         let leases = self.leases().clone();
         let expires_at = leases

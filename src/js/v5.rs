@@ -8,10 +8,13 @@ use crate::algo::quorum::FailReason;
 use crate::algo::settings::{ArgError, Settings};
 use crate::algo::value::random_value;
 use crate::api::execution::{self, Api, AttemptVotes, Execution};
-use crate::api::leases::{from_epoch_ms, to_epoch_ms};
+use crate::api::leases::{from_epoch_ms, to_epoch_ms, Leases};
+use crate::api::lockapi::Holder;
 use crate::engine::{Failure, LockSpec, Vote};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
+use std::future::Future;
+use std::sync::Arc;
 use tokio::sync::watch;
 
 /// Cancels a pending `acquire` (the facade wires it to an `AbortSignal`).
@@ -143,14 +146,32 @@ fn to_native(
 impl NativeRedlock {
     fn call_settings(&self, env: &Env, settings: Option<Unknown>) -> Result<Settings> {
         let obj = args::opt_object(settings, "settings").map_err(|e| throw(env, e))?;
+        self.settings_with(env, obj.as_ref())
+    }
+
+    /// The Redlock's settings with the call's `settings` object (if any) applied.
+    pub(super) fn settings_with(&self, env: &Env, obj: Option<&Object>) -> Result<Settings> {
         let base = &self.holder().settings;
         match obj {
             None => Ok(base.clone()),
-            Some(o) => args::settings_input(&o)?
+            Some(o) => args::settings_input(o)?
                 .and_then(|i| base.with(&i))
                 .map_err(|e| throw(env, e)),
         }
     }
+}
+
+/// The resources (and how the caller listed them) and the value of the lock an extend or a
+/// release works on.
+fn lock_args(
+    env: &Env,
+    resources: &Unknown,
+    value: &Unknown,
+) -> Result<(Vec<String>, Option<String>, String)> {
+    let (resources, given) =
+        args::resources_as_given(resources, "lock.resources").map_err(|e| throw(env, e))?;
+    let value = value_arg(value).map_err(|e| throw(env, e))?;
+    Ok((resources, given, value))
 }
 
 fn value_arg(v: &Unknown) -> std::result::Result<String, ArgError> {
@@ -175,6 +196,27 @@ fn api(v4: bool) -> Api {
         Api::V4
     } else {
         Api::V5
+    }
+}
+
+impl NativeRedlock {
+    /// Starts one operation, its arguments all checked: `work` gets the holder, the leases and
+    /// `spec`, and what it answers completes `id` in `queue`.
+    fn start<Fut>(
+        &self,
+        env: &Env,
+        queue: &mut CompletionQueue,
+        id: u32,
+        spec: LockSpec,
+        work: impl FnOnce(Arc<Holder>, Arc<Leases>, LockSpec) -> Fut,
+    ) -> Result<()>
+    where
+        Fut: Future<Output = NativeExecution> + Send + 'static,
+    {
+        let work = work(self.holder().clone(), self.leases().clone(), spec);
+        let done = queue.begin(env, id)?;
+        super::dispatch::submit(async move { done.complete(work.await) });
+        Ok(())
     }
 }
 
@@ -212,17 +254,10 @@ impl NativeRedlock {
         let ttl = args::duration(&duration).map_err(|e| throw(env, e))?;
         let settings = self.call_settings(env, settings)?;
         let cancel = cancel.map(|c| c.tx.subscribe());
-        let holder = self.holder().clone();
-        let leases = self.leases().clone();
         let value = random_value();
         let timeout_ms = settings.node_timeout(ttl).as_millis();
-        let done = queue.begin(env, id)?;
-        super::dispatch::submit(async move {
-            let spec = LockSpec {
-                resources: resources.into(),
-                value: value.as_str().into(),
-                fresh: true,
-            };
+        let lock = LockSpec::new(resources, &value, true);
+        self.start(env, queue, id, lock, |holder, leases, spec| async move {
             let x =
                 execution::acquire(&holder.engine, &leases, &spec, ttl, &settings, cancel).await;
             let retries = settings.retry_count;
@@ -233,9 +268,8 @@ impl NativeRedlock {
                 let attempts = out.attempt_count as u64;
                 out.attempts_remaining = Some(execution::attempts_remaining(retries, attempts));
             }
-            done.complete(out);
-        });
-        Ok(())
+            out
+        })
     }
 
     /// Extends a lock to `duration` from now. `expiration` is the caller's `Lock.expiration`
@@ -258,9 +292,7 @@ impl NativeRedlock {
         v4: bool,
     ) -> Result<()> {
         let env = &env;
-        let (resources, given) =
-            args::resources_as_given(&resources, "lock.resources").map_err(|e| throw(env, e))?;
-        let value = value_arg(&value).map_err(|e| throw(env, e))?;
+        let (resources, given, value) = lock_args(env, &resources, &value)?;
         let expiration = args::opt_number(&expiration, "lock.expiration")
             .and_then(|e| {
                 e.ok_or_else(|| ArgError::type_error("lock.expiration must be a number."))
@@ -269,24 +301,16 @@ impl NativeRedlock {
         let ttl = args::duration(&duration).map_err(|e| throw(env, e))?;
         let settings = self.call_settings(env, settings)?;
         let hint = (expiration.is_finite() && expiration > 0.0).then(|| from_epoch_ms(expiration));
-        let holder = self.holder().clone();
-        let leases = self.leases().clone();
         let timeout_ms = settings.node_timeout(ttl).as_millis();
-        let done = queue.begin(env, id)?;
-        super::dispatch::submit(async move {
-            let spec = LockSpec {
-                resources: resources.into(),
-                value: value.as_str().into(),
-                fresh: false,
-            };
+        let lock = LockSpec::new(resources, &value, false);
+        self.start(env, queue, id, lock, |holder, leases, spec| async move {
             let x = execution::extend(&holder.engine, &leases, &spec, hint, ttl, &settings).await;
             let retries = settings.retry_count;
-            done.complete(to_native(x, value, timeout_ms, false, |f| {
+            to_native(x, value, timeout_ms, false, |f| {
                 let shown = listed(&spec, given);
                 execution::extend_message(api(v4), f.reason, f.attempts, &shown, retries)
-            }));
-        });
-        Ok(())
+            })
+        })
     }
 
     /// Releases a lock on every node; resolves `ok` once a quorum confirmed.
@@ -306,28 +330,18 @@ impl NativeRedlock {
         v4: bool,
     ) -> Result<()> {
         let env = &env;
-        let (resources, given) =
-            args::resources_as_given(&resources, "lock.resources").map_err(|e| throw(env, e))?;
-        let value = value_arg(&value).map_err(|e| throw(env, e))?;
+        let (resources, given, value) = lock_args(env, &resources, &value)?;
         let settings = self.call_settings(env, settings)?;
-        let holder = self.holder().clone();
-        let leases = self.leases().clone();
         let timeout_ms = execution::release_timeout(&settings).as_millis();
-        let done = queue.begin(env, id)?;
-        super::dispatch::submit(async move {
-            let spec = LockSpec {
-                resources: resources.into(),
-                value: value.as_str().into(),
-                fresh: false,
-            };
+        let lock = LockSpec::new(resources, &value, false);
+        self.start(env, queue, id, lock, |holder, leases, spec| async move {
             let x = execution::release(&holder.engine, &leases, &spec, &settings).await;
             let mut out = to_native(x, value, timeout_ms, true, |_| {
                 execution::release_message(api(v4), &listed(&spec, given))
             });
             out.expiration = 0.0;
-            done.complete(out);
-        });
-        Ok(())
+            out
+        })
     }
 
     /// Remaining ms until fewer than a quorum of nodes hold `resource` (by any owner), or

@@ -51,6 +51,23 @@ pub(super) struct Call<K> {
     pub scripts_ok: bool,
 }
 
+impl Call<Arc<[String]>> {
+    /// Runs a script that sets every key to `value` for `ttl_ms` (acquire's and extend's).
+    async fn set_script(
+        &mut self,
+        script: &redis::Script,
+        value: &str,
+        ttl_ms: u64,
+    ) -> redis::RedisResult<i64> {
+        script
+            .key(&*self.keys)
+            .arg(value)
+            .arg(ttl_ms)
+            .invoke_async(&mut self.conn)
+            .await
+    }
+}
+
 /// The keys an operation names, before the node's `keyPrefix`.
 pub(super) trait Keys: Send + 'static {
     fn prefixed(self, prefix: &str) -> Self;
@@ -195,12 +212,7 @@ impl Backend for RedisNode {
                 });
                 return (Sent::Command, r);
             }
-            let r = script
-                .key(&*c.keys)
-                .arg(&*value)
-                .arg(ttl_ms)
-                .invoke_async::<i64>(&mut c.conn)
-                .await;
+            let r = c.set_script(script, &value, ttl_ms).await;
             let r = r.map(|r| match r {
                 1 => Vote::Yes,
                 -1 => Vote::Own,
@@ -218,12 +230,7 @@ impl Backend for RedisNode {
     ) -> BoxFuture<Result<bool, NodeError>> {
         let script = self.state.scripts.extend;
         self.run(resources, move |mut c| async move {
-            let r = script
-                .key(&*c.keys)
-                .arg(&*value)
-                .arg(ttl_ms)
-                .invoke_async::<i64>(&mut c.conn)
-                .await;
+            let r = c.set_script(script, &value, ttl_ms).await;
             (Sent::Script, r.map(|r| r == 1))
         })
     }
