@@ -25,5 +25,9 @@ test('the module survives a registry reset (jest.resetModules)', async () => {
 test('errors are Error instances in this context', async () => {
   const Redlock = require('../../../index.js')
   expect(() => new Redlock([])).toThrow(TypeError)
-  await expect(new Redlock([url]).acquire([], 1000)).rejects.toThrow()
+  const redlock = new Redlock([url])
+  const empty = redlock.acquire([], 1000)
+  await expect(empty).rejects.toThrow(RangeError)
+  await expect(empty).rejects.toThrow('resources must name at least one resource.')
+  await redlock.quit()
 })
