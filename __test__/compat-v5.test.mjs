@@ -147,6 +147,7 @@ describe('module shape', () => {
     assert.ok(err instanceof ExecutionError)
     assert.ok(err instanceof esm.ExecutionError)
     const stats = await err.attempts[0]
+    assert.equal(stats.votesAgainst.size, 1, 'the one node voted against: the loop below checks its error')
     for (const e of stats.votesAgainst.values()) {
       assert.ok(e instanceof ResourceLockedError)
       assert.ok(e instanceof esm.ResourceLockedError)
@@ -334,6 +335,7 @@ for (const n of SIZES) {
       assert.ok(err instanceof ExecutionError)
       assert.equal(err.message, QUORUM_MESSAGE)
       const stats = await err.attempts[0]
+      assert.ok(stats.votesAgainst.size >= quorumOf(n), `a refusal needs ${quorumOf(n)} votes against, got ${stats.votesAgainst.size}`)
       for (const e of stats.votesAgainst.values()) assert.equal(e.message, lockedMessage(2))
       await sleep(50)
       assert.deepEqual(await values(srvs, free), srvs.map(() => null), 'nothing written for the free resource')
