@@ -101,11 +101,35 @@ const settle = (p) =>
 const errorShape = (e) => (e ? { name: e.name, message: e.message } : 'no error')
 
 // -------------------------------------------------------------------------------------------
-// v5 scenarios: `run(ctx)` returns a plain observation; the implementations' must be equal.
+// v5 scenarios: `run(ctx)` returns a plain observation; the implementations' must be equal, and
+// each must equal the scenario's `expect` (what README/docs and node-redlock's own docs say).
 
 const V5 = [
   {
     name: 'free resource → acquire: Lock fields, ExecutionStats keyed by the caller’s clients, wire format',
+    expect: {
+      isLock: true,
+      ownKeys: ['attempts', 'expiration', 'redlock', 'resources', 'value'],
+      resources: [true],
+      redlockIsSelf: true,
+      attempts: 1,
+      expirationInWindow: true,
+      stats: {
+        membershipSize: 3,
+        quorumSize: 2,
+        votesForIsSet: true,
+        votesAgainstIsMap: true,
+        votesForReachQuorum: true,
+        votesForAreTheCallersClients: true
+      },
+      wire: {
+        allHold: true,
+        value32hex: true,
+        types: ['string'],
+        pttlNearDuration: true,
+        oneKeyNamedLikeTheResource: true
+      }
+    },
     async run({ make, srvs, res, classes }) {
       const { rl, clients } = make({ retryCount: 0 })
       const r = res('free')
@@ -136,6 +160,23 @@ const V5 = [
   },
   {
     name: 'held resource (retryCount 0) → the same error class, message, attempts and error events',
+    expect: {
+      error: {
+        name: 'ExecutionError',
+        message: 'The operation was unable to achieve a quorum during its retry window.'
+      },
+      instanceOfExecutionError: true,
+      attempts: 1,
+      votesAgainstReachQuorum: true,
+      votesAgainst: [
+        'ResourceLockedError: The operation was applied to: 0 of the 1 requested resources.'
+     ],
+      againstAreResourceLockedErrors: true,
+      errorEvents: [
+        'ResourceLockedError: The operation was applied to: 0 of the 1 requested resources.'
+     ],
+      holderUntouched: true
+    },
     async run({ make, srvs, res, classes }) {
       const { rl: holder } = make()
       const { rl } = make({ retryCount: 0 })
@@ -163,6 +204,13 @@ const V5 = [
   },
   {
     name: 'held resource with per-call retries (retryCount 2) → three attempts',
+    expect: {
+      error: {
+        name: 'ExecutionError',
+        message: 'The operation was unable to achieve a quorum during its retry window.'
+      },
+      attempts: 3
+    },
     async run({ make, res }) {
       const { rl: holder } = make()
       const { rl } = make()
@@ -175,6 +223,15 @@ const V5 = [
   },
   {
     name: 'release → expiration 0 at once, { attempts }, keys gone; then re-acquire',
+    expect: {
+      expirationZeroAtOnce: true,
+      resultAttemptsIsArray: true,
+      resultAttempts: 1,
+      keysGone: true,
+      reacquired: true,
+      reacquiredEverywhere: true,
+      goneAfterSecondRelease: true
+    },
     async run({ make, srvs, res }) {
       const { rl } = make({ retryCount: 0 })
       const r = res('release')
@@ -199,6 +256,24 @@ const V5 = [
   },
   {
     name: 'extend → a new Lock with a later expiration; the old one is invalidated',
+    expect: {
+      isLock: true,
+      newInstance: true,
+      oldExpiration: 0,
+      later: true,
+      expirationInWindow: true,
+      sameValue: true,
+      wire: {
+        allHold: true,
+        value32hex: true,
+        types: ['string'],
+        pttlNearDuration: true,
+        oneKeyNamedLikeTheResource: true
+      },
+      extendOld: { name: 'ExecutionError', message: 'Cannot extend an already-expired lock.' },
+      extendOldAttempts: [],
+      lockExtendIsNew: true
+    },
     async run({ make, srvs, res, classes }) {
       const { rl } = make({ retryCount: 0 })
       const r = res('extend')
@@ -227,6 +302,13 @@ const V5 = [
   },
   {
     name: 'extend of a lock someone else took over (retryCount 0) → the same error',
+    expect: {
+      error: {
+        name: 'ExecutionError',
+        message: 'The operation was unable to achieve a quorum during its retry window.'
+      },
+      otherKeepsIt: true
+    },
     async run({ make, srvs, res }) {
       const { rl } = make({ retryCount: 0 })
       const r = res('stolen')
@@ -241,6 +323,16 @@ const V5 = [
   },
   {
     name: 'multi-resource acquire is all-or-nothing when one resource is held',
+    expect: {
+      error: {
+        name: 'ExecutionError',
+        message: 'The operation was unable to achieve a quorum during its retry window.'
+      },
+      votesAgainst: ['The operation was applied to: 0 of the 2 requested resources.'],
+      freeNotWritten: true,
+      heldUntouched: true,
+      bothWhenFree: true
+    },
     async run({ make, srvs, res }) {
       const { rl: holder } = make()
       const { rl } = make({ retryCount: 0 })
@@ -266,6 +358,11 @@ const V5 = [
   },
   {
     name: 'a non-integer duration is refused with the same message; nothing is written',
+    expect: {
+      message: 'Duration must be an integer value in milliseconds.',
+      isError: true,
+      nothingWritten: true
+    },
     async run({ make, srvs, res }) {
       const { rl } = make({ retryCount: 0 })
       const r = res('duration')
@@ -279,6 +376,7 @@ const V5 = [
   },
   {
     name: 'ioredis keyPrefix: the key is prefix + resource',
+    expect: { prefixedKeyHolds: true, bareKeyAbsent: true, releasedPrefixed: true },
     async run({ make, srvs, res }) {
       const { rl } = make({ retryCount: 0 }, { keyPrefix: 'pfx:' })
       const r = res('prefix')
@@ -294,6 +392,11 @@ const V5 = [
   },
   {
     name: 'using(): returns the routine’s value, holds (and extends) the lock while it runs, releases after',
+    expect: {
+      value: { answer: 42 },
+      during: { abortedAtEnd: false, heldAtStart: true, sameValueAfter2xDuration: true },
+      releasedAfter: true
+    },
     async run({ make, srvs, res }) {
       const { rl } = make({ retryCount: 0, automaticExtensionThreshold: 100 })
       const r = res('using')
@@ -314,6 +417,18 @@ const V5 = [
   },
   {
     name: 'using(): the duration/threshold and missing-routine errors',
+    expect: {
+      threshold: {
+        name: 'Error',
+        message: 'A lock `duration` must be at least 100ms greater than the `automaticExtensionThreshold` setting.'
+      },
+      thresholdPerCall: {
+        name: 'Error',
+        message: 'A lock `duration` must be at least 100ms greater than the `automaticExtensionThreshold` setting.'
+      },
+      invariant: { name: 'Error', message: 'INVARIANT: routine is not a function.' },
+      invariantWithSettings: { name: 'Error', message: 'INVARIANT: routine is not a function.' }
+    },
     async run({ make, res }) {
       const { rl } = make({ retryCount: 0 })
       const r = res('using-bad')
@@ -336,6 +451,22 @@ const exceededShape = (e) => e && e.message.replace(/^Exceeded \d+ attempts/, 'E
 const V4 = [
   {
     name: 'lock(string) on a free resource: Lock, lock.resource = [resource], wire format',
+    expect: {
+      isLock: true,
+      resource: true,
+      redlockIsSelf: true,
+      expirationInWindow: true,
+      wire: {
+        allHold: true,
+        value32hex: true,
+        types: ['string'],
+        pttlNearDuration: true,
+        oneKeyNamedLikeTheResource: true
+      },
+      unlockResolves: 'undefined',
+      expirationAfterUnlock: 0,
+      keysGone: true
+    },
     async run({ make, srvs, res, classes }) {
       const { rl } = make(V4_OPTIONS)
       const r = res('v4free')
@@ -357,6 +488,14 @@ const V4 = [
   },
   {
     name: 'lock() on a held resource → LockError with the same message and attempts',
+    expect: {
+      instanceOfLockError: true,
+      error: {
+        name: 'LockError',
+        message: 'Exceeded 2 attempts to lock the resource "<resource>".'
+      },
+      attempts: 3
+    },
     async run({ make, res, classes }) {
       const { rl: holder } = make(V4_OPTIONS)
       const { rl } = make(V4_OPTIONS)
@@ -373,6 +512,11 @@ const V4 = [
   },
   {
     name: 'node-style callbacks: lock(res, ttl, cb) and a refused lock',
+    expect: {
+      ok: { err: null, isLock: true },
+      refused: { isLockError: true, attempts: 3, value: undefined },
+      unlocked: { err: null, value: undefined }
+    },
     async run({ make, res, classes }) {
       const { rl } = make(V4_OPTIONS)
       const r = res('v4cb')
@@ -393,6 +537,27 @@ const V4 = [
   },
   {
     name: 'extend mutates the lock and returns the same object; an expired lock cannot be extended',
+    expect: {
+      same: true,
+      later: true,
+      sameValue: true,
+      wire: {
+        allHold: true,
+        value32hex: true,
+        types: ['string'],
+        pttlNearDuration: true,
+        oneKeyNamedLikeTheResource: true
+      },
+      viaLockSame: true,
+      expired: {
+        isLockError: true,
+        error: {
+          name: 'LockError',
+          message: 'Cannot extend lock on resource "<resource>" because the lock has already expired.'
+        },
+        attempts: 0
+      }
+    },
     async run({ make, srvs, res, classes }) {
       const { rl } = make(V4_OPTIONS)
       const r = res('v4extend')
@@ -422,6 +587,12 @@ const V4 = [
   },
   {
     name: 'lock([a, b]) is all-or-nothing when b is held; the message joins the resources',
+    expect: {
+      messageShape: 'Exceeded N attempts to lock the resource "<a>,<b>".',
+      attempts: 3,
+      freeNotWritten: true,
+      heldUntouched: true
+    },
     async run({ make, srvs, res }) {
       const { rl: holder } = make(V4_OPTIONS)
       const { rl } = make(V4_OPTIONS)
@@ -443,6 +614,7 @@ const V4 = [
   },
   {
     name: 'lockWithOptions with per-call retryCount 1: two attempts',
+    expect: { attempts: 2, name: 'LockError' },
     async run({ make, res }) {
       const { rl: holder } = make(V4_OPTIONS)
       const { rl } = make({ retryCount: 5, retryDelay: 200, retryJitter: 0 })
@@ -455,6 +627,7 @@ const V4 = [
   },
   {
     name: 'contention alone emits no clientError',
+    expect: { clientErrors: 0 },
     async run({ make, res }) {
       const { rl: holder } = make(V4_OPTIONS)
       const { rl } = make(V4_OPTIONS)
@@ -469,6 +642,7 @@ const V4 = [
   },
   {
     name: 'disposer with Bluebird.using: locked inside, unlocked after',
+    expect: { out: 'used', inside: true, releasedAfter: true },
     async run({ make, srvs, res }) {
       const { rl } = make(V4_OPTIONS)
       const r = res('v4disposer')
@@ -504,6 +678,10 @@ for (const [api, scenarios] of [
         const expected = await scenario.run(contextFor(reference))
         const actual = await scenario.run(contextFor(subject))
         t.diagnostic(`${reference.name}: ${JSON.stringify(expected)}`)
+        // Equal to node-redlock is not enough (both could be wrong the same way): each observation
+        // must also be the documented one, written out in the scenario's `expect`.
+        assert.deepEqual(expected, scenario.expect, `${reference.name} vs the scenario's documented expectation`)
+        assert.deepEqual(actual, scenario.expect, `${subject.name} vs the scenario's documented expectation`)
         assert.deepEqual(actual, expected, `${subject.name} (actual) vs ${reference.name} (expected)`)
       })
     }
