@@ -4,7 +4,7 @@ import { test, describe, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
-import { startServers, stopAll, sleep, uniqueResource } from './helpers/redis.mjs'
+import { startServers, stopAll, sleep, uniqueResource, commandCount } from './helpers/redis.mjs'
 
 const require = createRequire(import.meta.url)
 const Redlock = require('../index.js')
@@ -35,7 +35,7 @@ async function startCluster() {
           }
         }),
       )
-      if (states.every(Boolean)) return { ports, stop }
+      if (states.every(Boolean)) return { ports, nodes, stop }
       await sleep(100)
     }
     throw new Error('the cluster did not reach state ok')
@@ -76,14 +76,26 @@ describe('Redis Cluster members', () => {
   })
 
   test('keys in different hash slots are refused before any I/O, naming the slots', async () => {
+    // "Before any I/O" is observed on the cluster's nodes, not by a stopwatch: no connection
+    // accepted and no command executed (INFO stats / commandstats) between before and after.
+    const io = async () => ({
+      connections: await Promise.all(cluster.nodes.map(async (s) => Number(/total_connections_received:(\d+)/.exec(await s.redis.info('stats'))[1]))),
+      commands: await Promise.all(cluster.nodes.map(commandCount)),
+    })
     const redlock = new Redlock([{ cluster: [`127.0.0.1:${cluster.ports[0]}`] }], { retryCount: 3 })
-    const t = Date.now()
+    const before = await io()
     await assert.rejects(
       redlock.acquire(['foo', 'bar'], 1000),
       (e) => e instanceof RangeError && /hash slot/.test(e.message) && /12182/.test(e.message) && /5061/.test(e.message),
     )
-    assert.ok(Date.now() - t < 100)
+    assert.deepEqual(await io(), before, 'no connection and no command reached any cluster node')
     assert.equal(await inspect.exists('foo'), 0)
+    // The counters do see this redlock's I/O: a valid single-slot acquire moves them.
+    const lock = await redlock.acquire([uniqueResource('slot-io')], 1000)
+    const after = await io()
+    assert.ok(after.connections.some((n, i) => n > before.connections[i]), `a connection was opened: ${JSON.stringify(after)}`)
+    assert.ok(after.commands.some((n, i) => n > before.commands[i]), `commands were executed: ${JSON.stringify(after)}`)
+    await lock.release()
     await redlock.quit()
   })
 
