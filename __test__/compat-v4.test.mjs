@@ -4,7 +4,7 @@
 import { test, describe, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
-import { startServers, stopAll, sleep, timed, uniqueResource, eventually, HOST } from './helpers/redis.mjs'
+import { startServers, stopAll, sleep, timed, uniqueResource, eventually, commandCount, HOST } from './helpers/redis.mjs'
 
 const require = createRequire(import.meta.url)
 const IORedis = require('ioredis')
@@ -40,6 +40,8 @@ function v4Redlock(options = FAST, srvs = servers) {
   return rl
 }
 const values = (key, srvs = servers) => Promise.all(srvs.map((s) => s.redis.get(key)))
+/** Commands the servers have executed so far, in total (INFO commandstats, INFO excluded). */
+const commandsOn = async (srvs = servers) => (await Promise.all(srvs.map(commandCount))).reduce((a, b) => a + b, 0)
 const pttls = (key, srvs = servers) => Promise.all(srvs.map((s) => s.redis.pttl(key)))
 async function expectEverywhere(key, v, srvs = servers) {
   await eventually(async () => (await values(key, srvs)).every((x) => x === v), { tries: 40, interval: 25 })
@@ -203,11 +205,19 @@ describe('lock / unlock', () => {
       () => rl.lockWithOptions(res, 1000, { retryCount: 0 }),
       () => rl.acquireWithOptions(res, 1000, { retryCount: 0 }),
     ]) {
+      // "No retry" is observed on the servers, not by a stopwatch: one attempt is one request per
+      // server. At the rejection a second attempt would already have reached a quorum (> n in
+      // all); within a bounded wait the one attempt's request reaches all n servers, and no more.
+      const c0 = await commandsOn()
       const r = await timed(call)
+      const atRejection = (await commandsOn()) - c0
       assert.ok(r.error instanceof Redlock.LockError)
       assert.equal(r.error.attempts, 1)
       assert.match(r.error.message, new RegExp(`^Exceeded \\d+ attempts to lock the resource "${res}"\\.$`))
-      assert.ok(r.ms < 150, `no retry wait: ${r.ms.toFixed(0)} ms`)
+      assert.ok(atRejection <= servers.length, `one attempt: ${atRejection} commands at the rejection`)
+      await eventually(async () => (await commandsOn()) - c0 >= servers.length, { tries: 40, interval: 25 })
+      await sleep(250) // longer than the redlock's retryDelay (200 ms): a retry would show
+      assert.equal((await commandsOn()) - c0, servers.length, 'one request per server, no retry')
     }
     // Per-call retryCount/retryDelay.
     const r = await timed(() => rl.lockWithOptions(res, 1000, { retryCount: 1, retryDelay: 30 }))
