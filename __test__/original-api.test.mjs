@@ -13,6 +13,7 @@ import {
   uniqueResource,
   commandCount,
   connectedClients,
+  withPaused,
   eventually,
   HOST,
 } from './helpers/redis.mjs'
@@ -291,10 +292,15 @@ describe('locking semantics (3 nodes)', () => {
     await expectHeld(three(), res, a.id)
     const before = await pttls(three(), res)
     const cmds = await Promise.all(three().map(commandCount))
-    const r = await timed(() => a.acquireLock(res, 3000))
+    // "At once" without a stopwatch: the answer comes while every server is stopped (SIGSTOP),
+    // so it needed no round trip (bounded wait: a request would hang until the node timeout).
+    const r = await withPaused(three(), () =>
+      Promise.race([timed(() => a.acquireLock(res, 3000)), sleep(2000).then(() => ({ stuck: true }))]),
+    )
+    assert.equal(r.stuck, undefined, 'answered while the servers could not answer')
     assert.equal(r.error, undefined)
     assert.equal(r.value, false)
-    assert.ok(r.ms < 100, `answered at once (took ${r.ms.toFixed(1)} ms)`)
+    await sleep(50) // anything sent while they were stopped is executed now
     assert.deepEqual(await Promise.all(three().map(commandCount)), cmds, 'no command reached Redis')
     assert.deepEqual(await values(three(), res), [a.id, a.id, a.id])
     const after = await pttls(three(), res)
@@ -449,6 +455,14 @@ describe('locking semantics (3 nodes)', () => {
   })
 })
 
+/** The lock writes a server has executed so far: SET, EVAL, EVALSHA and FCALL calls (INFO commandstats). */
+async function lockWrites(server) {
+  const info = await server.redis.info('commandstats')
+  let n = 0
+  for (const m of info.matchAll(/^cmdstat_(set|eval|evalsha|eval_ro|evalsha_ro|fcall):calls=(\d+)/gm)) n += Number(m[2])
+  return n
+}
+
 describe('a client on its own server', () => {
   for (const [name, make] of [
     ['IoredisClient', (p) => new IoredisClient(p)],
@@ -463,10 +477,14 @@ describe('a client on its own server', () => {
       assert.equal(await s.redis.get(res), c.id)
       const pttl = await s.redis.pttl(res)
       assert.ok(pttl <= 2000 && pttl > 1900, `PTTL ${pttl}`)
-      // One attempt: the refusal is immediate, not after retries.
+      // One attempt: the refusal is not followed by retries. Observed on the server, not by a
+      // stopwatch: one request reached it (INFO commandstats), also a while after the answer.
+      const c0 = await lockWrites(s)
       const r = await timed(() => other.acquireLock(res, 2000))
       assert.equal(r.value, false)
-      assert.ok(r.ms < 150, `one attempt only (${r.ms.toFixed(1)} ms)`)
+      assert.equal((await lockWrites(s)) - c0, 1, 'one attempt: one lock write (SET/EVAL/EVALSHA/FCALL) at the answer')
+      await sleep(300) // longer than a retry delay: nothing follows the answer
+      assert.equal((await lockWrites(s)) - c0, 1, 'one attempt: no lock write after the answer')
       assert.equal(await c.acquireLock(res, 2000), false, 'not re-entrant')
       await other.releaseLock(res, other.id)
       assert.equal(await s.redis.get(res), c.id, 'wrong id keeps it')
