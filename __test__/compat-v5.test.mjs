@@ -32,9 +32,13 @@ const V5_DEFAULTS = {
 }
 const NO_RETRY = { retryCount: 0 }
 const SIZES = [1, 3, 5]
-/** using(): short locks, extended 100 ms before they expire. */
-const U = { automaticExtensionThreshold: 100 }
-const UD = 300
+/**
+ * using(): 1 s locks, extended 700 ms before they expire (every ~300 ms). The 700 ms of slack
+ * leave room for a slow extension and its retries on a loaded machine: with 100 ms of slack
+ * (the old 300/100), one extension slower than 100 ms lost the lock and failed the test.
+ */
+const U = { automaticExtensionThreshold: 700 }
+const UD = 1000
 
 let servers = []
 const ioClients = []
