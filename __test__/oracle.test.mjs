@@ -398,12 +398,14 @@ const V5 = [
       releasedAfter: true
     },
     async run({ make, srvs, res }) {
-      const { rl } = make({ retryCount: 0, automaticExtensionThreshold: 100 })
+      // 1 s locks extended 700 ms before they expire, with retries: one slow extension on a
+      // loaded machine cannot lose the lock (with 300/100 and no retry, one did).
+      const { rl } = make({ retryCount: 2, retryDelay: 100, retryJitter: 0, automaticExtensionThreshold: 700 })
       const r = res('using')
       let during
-      const value = await rl.using([r], 300, async (signal) => {
+      const value = await rl.using([r], 1000, async (signal) => {
         const v1 = await values(srvs, r)
-        await sleep(700)
+        await sleep(2100)
         const v2 = await values(srvs, r)
         during = {
           abortedAtEnd: signal.aborted,
