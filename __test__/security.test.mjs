@@ -415,6 +415,17 @@ function tests() {
         assert.equal(r.signal, null, r.err)
         assert.equal(r.code, 0, r.err)
         assert.match(r.out, /security child: \d+ errors, \d+ events/)
+        // The printing paths were exercised: one line per error, event and attempt, and the
+        // errors' own text is there (so a secret in it would be on stdout/stderr too).
+        const [, nErrors, nEvents, nVotes] = /security child: (\d+) errors, (\d+) events, (\d+) votes against printed/.exec(r.out).map(Number)
+        assert.ok(nErrors >= 20 && nEvents > 0 && nVotes > 0, `${nErrors} errors, ${nEvents} events, ${nVotes} votes`)
+        const count = (text, re) => (text.match(re) || []).length
+        assert.equal(count(r.err, /^\[error\] /gm), nErrors, 'each error printed with console.error')
+        assert.equal(count(r.out, /^\[error-o\] /gm), nErrors, "each error printed with console.log('%o')")
+        assert.equal(count(r.err, /^\[event\] /gm), nEvents, 'each event payload printed')
+        assert.ok(count(r.err, /^\[stats\] /gm) > 0, 'ExecutionStats printed')
+        assert.match(r.err, /ExecutionError: The operation was unable to achieve a quorum/)
+        assert.match(r.err, /votesAgainst: Map\(\d+\)/)
         const values = JSON.parse(readFileSync(valuesFile, 'utf8'))
         assert.ok(values.length >= 3)
         const secrets = [PW, WRONG, ...values]
@@ -581,6 +592,21 @@ async function debugChild() {
   const admin = (db, ...cmd) => rawCommand(port, pw, db, ...cmd)
   const run = await scenarios(port, { pw, wrong, admin })
   writeFileSync(process.env.SEC_VALUES_FILE, JSON.stringify(run.values))
-  process.stdout.write(`security child: ${run.errors.length} errors, ${run.events.length} events\n`)
+  // Print everything a caller's logging would print, the way it prints it: each error (stack and
+  // own properties), its deep form (%o: attempts → votes, keyed by the caller's client entries),
+  // each attempt's ExecutionStats, and each 'error'/'clientError' event payload.
+  let votes = 0
+  for (const { label, error } of run.errors) {
+    console.error(`[error] ${label}:`, error)
+    console.log(`[error-o] ${label}: %o`, error)
+    if (error && Array.isArray(error.attempts)) {
+      for (const stats of await Promise.all(error.attempts)) {
+        votes += stats.votesAgainst.size
+        console.error(`[stats] ${label}:`, stats)
+      }
+    }
+  }
+  for (const { label, payload } of run.events) console.error(`[event] ${label}:`, payload)
+  process.stdout.write(`security child: ${run.errors.length} errors, ${run.events.length} events, ${votes} votes against printed\n`)
   process.exit(0)
 }
