@@ -216,7 +216,7 @@ describe('lock / unlock', () => {
       assert.match(r.error.message, new RegExp(`^Exceeded \\d+ attempts to lock the resource "${res}"\\.$`))
       assert.ok(atRejection <= servers.length, `one attempt: ${atRejection} commands at the rejection`)
       await eventually(async () => (await commandsOn()) - c0 >= servers.length, { tries: 40, interval: 25 })
-      await sleep(250) // longer than the redlock's retryDelay (200 ms): a retry would show
+      await sleep(250) // longer than the redlock's retryDelay (200 ms): nothing is sent after the rejection
       assert.equal((await commandsOn()) - c0, servers.length, 'one request per server, no retry')
     }
     // Per-call retryCount/retryDelay.
