@@ -10,6 +10,7 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { guard } from './helpers/redis.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const ORCHESTRATOR = path.join(here, 'safety', 'orchestrator.mjs')
@@ -20,6 +21,9 @@ test('randomized safety test (CI profile): no violation, control detected', { ti
     env: { ...process.env, SAFETY_PROFILE: process.env.SAFETY_PROFILE || 'ci' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  // If this test process dies, the guardian SIGKILLs the orchestrator; its own guardian then
+  // stops its redis-servers and client processes.
+  guard(child)
   let out = ''
   let err = ''
   child.stdout.on('data', (d) => (out += d))

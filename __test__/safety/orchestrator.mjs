@@ -23,7 +23,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
-import { startServers, stopAll, sleep } from '../helpers/redis.mjs'
+import { startServers, stopAll, sleep, guard } from '../helpers/redis.mjs'
 import { mulberry32 } from '../helpers/random.mjs'
 import { startProxy, closeAllProxies } from '../faults/proxy.mjs'
 import { clientPauseWrite, oom, scriptFlush } from '../faults/admin.mjs'
@@ -530,6 +530,9 @@ async function main() {
       }
       // The environment goes to the clients unchanged (mutant builds).
       const child = fork(CLIENT, [JSON.stringify(cfg)], { env: process.env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
+      // Under the test helper's guardian too: if this orchestrator dies without running its exit
+      // handler (SIGKILL, a crash), the guardian SIGKILLs the client (same pid and start time).
+      guard(child)
       const entry = { proc, child, history, output: '', ready: false, done: false, status: null }
       const keep = (d) => (entry.output = (entry.output + d.toString()).slice(-4000))
       child.stdout.on('data', keep)
