@@ -3,6 +3,11 @@
 // client processes, a seeded nemesis, the checker V1–V7 and an unsafe control phase) and
 // asserts that it found no violation and that the control was detected.
 //
+// It must be able to fail (issue 10): besides V1–V7 it requires a minimum of completed critical
+// sections (a library that rarely grants a lock passes V1–V7 trivially; the orchestrator's floor
+// is derived from the CI profile, see PROFILES there; SAFETY_CLIENT_REFUSE=0.99 is the test-only
+// stand-in that must fail it).
+//
 // The environment is passed through unchanged (SEED=… replays a run; REDLOCK_RS_MUTANT and
 // NAPI_RS_NATIVE_LIBRARY_PATH select a mutant build, which must make this test fail).
 import { test } from 'node:test'
@@ -53,6 +58,11 @@ test('randomized safety test (CI profile): no violation, control detected', { ti
   const hits = /^control-v1-hits: (\d+)$/m.exec(out)
   assert.ok(hits, 'the control phase ran')
   assert.ok(Number(hits[1]) > 0, 'the unsafe control phase must be flagged by the checker (V1)')
+  // Enough completed critical sections: a library that rarely grants must not pass.
+  const cs = /^critical-sections: (\d+) \(minimum (\d+)\)$/m.exec(out)
+  assert.ok(cs, 'the orchestrator reports its completed critical sections and the minimum')
+  assert.ok(Number(cs[2]) > 0, 'the minimum of critical sections is set')
+  assert.ok(Number(cs[1]) >= Number(cs[2]), `only ${cs[1]} critical sections completed, the minimum is ${cs[2]}: a library that rarely grants a lock`)
   assert.equal(code, 0, `the orchestrator exited ${code} ${signal || ''}: ${last}`)
   assert.match(last, /^\d+ passed, 0 failed$/)
 })
