@@ -6,7 +6,8 @@
 // It must be able to fail (issue 10): besides V1–V7 it requires a minimum of completed critical
 // sections (a library that rarely grants a lock passes V1–V7 trivially; the orchestrator's floor
 // is derived from the CI profile, see PROFILES there; SAFETY_CLIENT_REFUSE=0.99 is the test-only
-// stand-in that must fail it).
+// stand-in that must fail it), and a control phase in which EVERY unsafe recipe is flagged by V1
+// (one `control-recipe:` line per recipe, naming the checker properties that flagged it).
 //
 // The environment is passed through unchanged (SEED=… replays a run; REDLOCK_RS_MUTANT and
 // NAPI_RS_NATIVE_LIBRARY_PATH select a mutant build, which must make this test fail).
@@ -58,6 +59,15 @@ test('randomized safety test (CI profile): no violation, control detected', { ti
   const hits = /^control-v1-hits: (\d+)$/m.exec(out)
   assert.ok(hits, 'the control phase ran')
   assert.ok(Number(hits[1]) > 0, 'the unsafe control phase must be flagged by the checker (V1)')
+  // Every recipe of the control is meant to show a violation, and each must (by V1).
+  const recipes = [...out.matchAll(/^control-recipe: (\S+) (tripped|NOT-tripped) flagged-by=(\S+)/gm)]
+  const iters = /^control-iters: (\d+)$/m.exec(out)
+  assert.ok(iters && Number(iters[1]) > 0, 'the control phase says how many recipes it ran')
+  assert.equal(recipes.length, Number(iters[1]), 'one control-recipe line per recipe')
+  for (const [, name, verdict, by] of recipes) {
+    assert.equal(verdict, 'tripped', `control recipe ${name} must be flagged by the checker`)
+    assert.ok(by.split(',').includes('V1'), `control recipe ${name} must be flagged by V1 (flagged by ${by})`)
+  }
   // Enough completed critical sections: a library that rarely grants must not pass.
   const cs = /^critical-sections: (\d+) \(minimum (\d+)\)$/m.exec(out)
   assert.ok(cs, 'the orchestrator reports its completed critical sections and the minimum')
