@@ -341,3 +341,18 @@ test('a realistic clean history of several processes passes every check', () => 
   assert.equal(r.failed.length, 0)
   assert.equal(r.passed.length, CHECKS.length)
 })
+
+test("a control recipe's history (B granted while A still holds) is flagged by V1 and V1'", () => {
+  // The shape of one control recipe of the orchestrator (TTL 2 s): A granted, one of its nodes
+  // forgot the key, B granted 40 ms later and released, then A released.
+  const ctl = { op: 'header', proc: 'ctl', pid: 1, settings: { ttl: 2000, nodeTimeout: 200, retryCount: 0, retryDelay: 50, retryJitter: 10, driftFactor: 0.01 } }
+  const a = { op: 'acquire', proc: 'ctl', client: 0, resources: ['ctl:1:0'], ttl: 2000, invoke_mono: 0, complete_mono: 3, outcome: 'ok', value: 'A', attempts: 1, lib_expiration_mono: 1980 }
+  const b = { op: 'acquire', proc: 'ctl', client: 1, resources: ['ctl:1:0'], ttl: 2000, invoke_mono: 40, complete_mono: 45, outcome: 'ok', value: 'B', attempts: 1, lib_expiration_mono: 2020 }
+  const recs = [ctl, a, b, rel('B', 50, { proc: 'ctl', client: 1, resources: ['ctl:1:0'] }), rel('A', 55, { proc: 'ctl', resources: ['ctl:1:0'] })]
+  const r = check(recs)
+  assert.deepEqual(r.failed, ['V1', "V1'"])
+  assert.equal(r.checks.V1.violations, 1)
+  assert.equal(r.checks.V1.examples[0].overlap_ms, 5) // B's [45, 50) inside A's [3, 55)
+  // B granted only after A's release: nothing to flag (the control would then be NOT tripped).
+  clean(check([ctl, a, rel('A', 20, { proc: 'ctl', resources: ['ctl:1:0'] }), b, rel('B', 50, { proc: 'ctl', client: 1, resources: ['ctl:1:0'] })]))
+})

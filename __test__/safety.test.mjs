@@ -3,6 +3,12 @@
 // client processes, a seeded nemesis, the checker V1–V7 and an unsafe control phase) and
 // asserts that it found no violation and that the control was detected.
 //
+// It must be able to fail (issue 10): besides V1–V7 it requires a minimum of completed critical
+// sections (a library that rarely grants a lock passes V1–V7 trivially; the orchestrator's floor
+// is derived from the CI profile, see PROFILES there; SAFETY_CLIENT_REFUSE=0.99 is the test-only
+// stand-in that must fail it), and a control phase in which EVERY unsafe recipe is flagged by V1
+// (one `control-recipe:` line per recipe, naming the checker properties that flagged it).
+//
 // The environment is passed through unchanged (SEED=… replays a run; REDLOCK_RS_MUTANT and
 // NAPI_RS_NATIVE_LIBRARY_PATH select a mutant build, which must make this test fail).
 import { test } from 'node:test'
@@ -10,6 +16,7 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { guard } from './helpers/redis.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const ORCHESTRATOR = path.join(here, 'safety', 'orchestrator.mjs')
@@ -20,6 +27,9 @@ test('randomized safety test (CI profile): no violation, control detected', { ti
     env: { ...process.env, SAFETY_PROFILE: process.env.SAFETY_PROFILE || 'ci' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  // If this test process dies, the guardian SIGKILLs the orchestrator; its own guardian then
+  // stops its redis-servers and client processes.
+  guard(child)
   let out = ''
   let err = ''
   child.stdout.on('data', (d) => (out += d))
@@ -49,6 +59,20 @@ test('randomized safety test (CI profile): no violation, control detected', { ti
   const hits = /^control-v1-hits: (\d+)$/m.exec(out)
   assert.ok(hits, 'the control phase ran')
   assert.ok(Number(hits[1]) > 0, 'the unsafe control phase must be flagged by the checker (V1)')
+  // Every recipe of the control is meant to show a violation, and each must (by V1).
+  const recipes = [...out.matchAll(/^control-recipe: (\S+) (tripped|NOT-tripped) flagged-by=(\S+)/gm)]
+  const iters = /^control-iters: (\d+)$/m.exec(out)
+  assert.ok(iters && Number(iters[1]) > 0, 'the control phase says how many recipes it ran')
+  assert.equal(recipes.length, Number(iters[1]), 'one control-recipe line per recipe')
+  for (const [, name, verdict, by] of recipes) {
+    assert.equal(verdict, 'tripped', `control recipe ${name} must be flagged by the checker`)
+    assert.ok(by.split(',').includes('V1'), `control recipe ${name} must be flagged by V1 (flagged by ${by})`)
+  }
+  // Enough completed critical sections: a library that rarely grants must not pass.
+  const cs = /^critical-sections: (\d+) \(minimum (\d+)\)$/m.exec(out)
+  assert.ok(cs, 'the orchestrator reports its completed critical sections and the minimum')
+  assert.ok(Number(cs[2]) > 0, 'the minimum of critical sections is set')
+  assert.ok(Number(cs[1]) >= Number(cs[2]), `only ${cs[1]} critical sections completed, the minimum is ${cs[2]}: a library that rarely grants a lock`)
   assert.equal(code, 0, `the orchestrator exited ${code} ${signal || ''}: ${last}`)
   assert.match(last, /^\d+ passed, 0 failed$/)
 })

@@ -110,6 +110,21 @@ const base = {
 const redlocks = [new Redlock(urls, base), new Redlock(urls, base)]
 for (const r of redlocks) r.on('clientError', () => clientErrors++)
 
+// TEST-ONLY stand-in for "a library that rarely grants a lock" (it must fail the orchestrator's
+// minimum of completed critical sections while V1–V7 stay green): SAFETY_CLIENT_REFUSE=p makes
+// a fraction p of the acquire() and using() calls of the run fail at once, without asking any
+// server, with the reason 'refused-by-test' (as a library that reports "locked" would). The
+// warm-up is not affected. Unset (the default) or 0: every call goes to the library.
+const REFUSE = Math.min(1, Math.max(0, Number(process.env.SAFETY_CLIENT_REFUSE) || 0))
+const refuseRng = mulberry32((cfg.seed ^ 0x5bd1e995 ^ Math.imul(cfg.index + 1, 0x27d4eb2d)) >>> 0)
+function refused() {
+  if (REFUSE === 0 || refuseRng() >= REFUSE) return null
+  const e = new Error('refused by SAFETY_CLIENT_REFUSE (test-only stand-in)')
+  e.reason = 'refused-by-test'
+  e.attempts = []
+  return e
+}
+
 log({ op: 'header', pid: process.pid, settings: { ttl: TTL, ...S }, threshold: cfg.threshold, start_mono: mono() })
 
 // ---- one plain lock: acquire, hold, maybe extend (in time or deliberately late), release ----
@@ -125,6 +140,8 @@ async function plainLock(ci, rl, rng, resources) {
   const rec = begin({ op: 'acquire', client: ci, resources, ttl, retryCount, nodeTimeout: opts.nodeTimeout })
   let lock
   try {
+    const no = refused()
+    if (no) throw no
     const p = rl.acquire(resources, ttl, opts)
     rec.sync_mono = mono()
     lock = await p
@@ -220,6 +237,8 @@ async function usingCall(ci, rl, rng, resources) {
   const rec = begin({ op: 'using', client: ci, id, resources, ttl: TTL, retryCount, maxExtensions: noExtension ? 0 : null })
   let routineEnd = null
   try {
+    const no = refused()
+    if (no) throw no
     await rl.using(resources, TTL, settings, async (signal) => {
       const start = mono()
       log({ op: 'routine_start', client: ci, id, mono: start })
