@@ -134,9 +134,20 @@ impl NodeConfig {
     /// The URL with any password replaced by `***`.
     pub fn redacted_url(&self) -> String {
         let scheme = if self.tls { "rediss" } else { "redis" };
+        // Percent-encoded: a username holding ':' or '@' must not read as `user:password@`.
+        let user = |u: &str| -> String {
+            u.bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                        (b as char).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect()
+        };
         let auth = match (&self.username, &self.password) {
-            (Some(u), Some(_)) => format!("{u}:***@"),
-            (Some(u), None) => format!("{u}@"),
+            (Some(u), Some(_)) => format!("{}:***@", user(u)),
+            (Some(u), None) => format!("{}@", user(u)),
             (None, Some(_)) => ":***@".to_string(),
             (None, None) => String::new(),
         };
@@ -208,6 +219,15 @@ mod tests {
         assert!(c.tls);
         assert_eq!(c.port, 6379);
         assert_eq!(c.redacted_url(), "rediss://:***@10.0.0.1:6379");
+        // A username that looks like a URL (found by the fuzz suite) stays one username.
+        let c = NodeConfig {
+            username: Some("redis://[::1".into()),
+            ..NodeConfig::default()
+        };
+        assert_eq!(
+            c.redacted_url(),
+            "redis://redis%3A%2F%2F%5B%3A%3A1@127.0.0.1:6379"
+        );
         for bad in ["http://x", "redis://:pw@[bad", "", "not a url"] {
             let e = NodeConfig::from_url(bad).unwrap_err();
             assert!(!e.message.contains("pw"));
