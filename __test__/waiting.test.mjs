@@ -39,6 +39,21 @@ async function calls(server, cmd) {
   return m ? Number(m[1]) : 0
 }
 
+/** Lock attempts (SET NX, or a script) a server has run so far. */
+async function attemptsOn(server) {
+  const c = await Promise.all(['set', 'eval', 'evalsha'].map((cmd) => calls(server, cmd)))
+  return c.reduce((a, b) => a + b, 0)
+}
+
+/** Resolves once every server has run more lock attempts than `before` (bounded). */
+async function attempted(before) {
+  const ok = await eventually(
+    async () => (await Promise.all(servers.map(attemptsOn))).every((n, i) => n > before[i]),
+    { tries: 100, interval: 50 },
+  )
+  assert.ok(ok, 'the waiter made its (refused) attempt on every server within 5 s')
+}
+
 /** Resolves once every server has seen at least `n` PSUBSCRIBE calls in total (bounded). */
 async function listening(n) {
   const ok = await eventually(
@@ -153,14 +168,15 @@ describe('waiting for a held resource (docs/semantics.md)', () => {
     const rl = redlock(LONG, (s) => `redis://nopubsub:pw1@${HOST}:${s.port}`)
     const held = await rl.acquire([key], 30_000, { retryCount: 0 })
     const pubBefore = await Promise.all(servers.map((s) => calls(s, 'publish')))
+    const before = await Promise.all(servers.map(attemptsOn))
     const t0 = performance.now()
     const pending = rl.acquire([key], 5000).then(
       (lock) => ({ lock, ms: performance.now() - t0 }),
       (error) => ({ error, ms: performance.now() - t0 }),
     )
-    // The waiter's first attempt is refused: wait until each server has seen it (a SET NX or
-    // a script after the holder's), bounded.
-    await sleep(300)
+    // The waiter's first attempt was refused on every server: it is waiting now.
+    await attempted(before)
+    await sleep(100)
     const tRelease = performance.now()
     await rl.release(held)
     const r = await pending
@@ -180,6 +196,7 @@ describe('waiting for a held resource (docs/semantics.md)', () => {
     const waiters = []
     const N = 5
     for (let i = 0; i < N; i++) {
+      const before = await Promise.all(servers.map(attemptsOn))
       waiters.push(
         rl.acquire([key], 5000).then(async (lock) => {
           order.push(i)
@@ -187,7 +204,11 @@ describe('waiting for a held resource (docs/semantics.md)', () => {
           await rl.release(lock)
         }),
       )
-      // Let waiter i make its first (refused) attempt and queue before i + 1 starts.
+      // Waiter i is queued before i + 1 starts. The first one queues with its first
+      // (refused) attempt, seen on every server; later ones find the resource awaited and queue
+      // behind it without any attempt (docs/semantics.md), which no server can show, so they
+      // are given 250 ms each.
+      if (i === 0) await attempted(before)
       await sleep(250)
     }
     await rl.release(held)
