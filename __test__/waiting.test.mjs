@@ -10,11 +10,14 @@
 import { test, describe, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { startServers, stopAll, sleep, uniqueResource, eventually, HOST } from './helpers/redis.mjs'
 
 const require = createRequire(import.meta.url)
 const IORedis = require('ioredis')
 const { default: Redlock } = require('../index.js')
+const INDEX = fileURLToPath(new URL('../index.js', import.meta.url))
 
 /** A retry delay no test waits for: a waiter that gets the lock was woken, not its timer. */
 const LONG = { retryCount: 1, retryDelay: 10_000, retryJitter: 0 }
@@ -61,6 +64,31 @@ async function listening(n) {
     { tries: 100, interval: 50 },
   )
   assert.ok(ok, `a release listener (PSUBSCRIBE) on every server within 5 s`)
+}
+
+/** Every command naming `key` that server 0 runs while `fn` runs (MONITOR), as string arrays. */
+async function monitored(server, key, fn) {
+  const base = new IORedis(server.port, HOST, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null })
+  base.on('error', () => {})
+  subscribers.push(base)
+  const mon = await base.monitor()
+  mon.on('error', () => {})
+  subscribers.push(mon)
+  const seen = []
+  mon.on('monitor', (_time, args) => {
+    const a = args.map(String)
+    if (a.includes(key) || a.includes(`monitor-mark:${key}`)) seen.push(a)
+  })
+  try {
+    await fn()
+    // MONITOR trails the replies: a marker shows it has caught up.
+    await server.redis.echo(`monitor-mark:${key}`)
+    for (let i = 0; i < 100 && !seen.some((a) => a.includes(`monitor-mark:${key}`)); i++) await sleep(20)
+    return seen.filter((a) => !a.includes(`monitor-mark:${key}`))
+  } finally {
+    mon.disconnect()
+    base.disconnect()
+  }
 }
 
 /** A SUBSCRIBE client on one server, recording every message on `channel`. */
@@ -153,6 +181,80 @@ describe('waiting for a held resource (docs/semantics.md)', () => {
     )
     for (const s of servers) assert.equal(await s.redis.get(key), r.lock.value)
     await r.lock.release()
+  })
+
+  test('per-node listener: a release made by ANOTHER PROCESS wakes a waiter long before its retryDelay', async () => {
+    const key = uniqueResource('listener-proc')
+    const holder = redlock({ retryCount: 0 })
+    const waiter = redlock(LONG)
+    const held = await holder.acquire([key], 30_000)
+    const before = await Promise.all(servers.map((s) => calls(s, 'psubscribe')))
+    const t0 = performance.now()
+    const pending = waiter.acquire([key], 5000).then(
+      (lock) => ({ lock, ms: performance.now() - t0 }),
+      (error) => ({ error, ms: performance.now() - t0 }),
+    )
+    await listening(Math.min(...before) + 1)
+    await sleep(100)
+    // Another node process releases the lock with its value (original API).
+    const script = `
+      const Redlock = require(${JSON.stringify(INDEX)})
+      const rl = new Redlock(${JSON.stringify(servers.map((s) => `redis://${HOST}:${s.port}`))}, { retryCount: 0 })
+      rl.releaseLock(${JSON.stringify(key)}, ${JSON.stringify(held.value)})
+        .then(() => rl.quit()).then(() => process.exit(0), (e) => { console.error(e); process.exit(1) })`
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (d) => (stderr += d))
+    const code = await new Promise((resolve) => child.on('exit', resolve))
+    const tReleased = performance.now()
+    assert.equal(code, 0, `the other process released the lock: ${stderr}`)
+    const r = await pending
+    assert.ok(!r.error, `the waiter got the lock (${r.error && r.error.message})`)
+    const afterRelease = r.ms - (tReleased - t0)
+    assert.ok(
+      afterRelease < WAKE_BOUND_MS,
+      `woken ${Math.round(afterRelease)} ms after the other process released, not at its retryDelay (${LONG.retryDelay} ms)`,
+    )
+    await r.lock.release()
+  })
+
+  test('one release wakes ONE local waiter: only the longest-waiting one tries again', async () => {
+    const key = uniqueResource('wake-one')
+    const rl = redlock({ retryCount: 1, retryDelay: 10_000, retryJitter: 0 })
+    const held = await rl.acquire([key], 30_000, { retryCount: 0 })
+    const got = []
+    const locks = []
+    const waiters = []
+    for (let i = 0; i < 3; i++) {
+      const before = await Promise.all(servers.map(attemptsOn))
+      waiters.push(
+        rl.acquire([key], 30_000).then((lock) => {
+          got.push(i)
+          locks[i] = lock
+          return lock
+        }),
+      )
+      if (i === 0) await attempted(before)
+      await sleep(250)
+    }
+    // During the release and the hand-over, which lock values does server 0 see for the key?
+    const cmds = await monitored(servers[0], key, async () => {
+      await rl.release(held)
+      const ok = await eventually(() => got.length >= 1, { tries: 100, interval: 50 })
+      assert.ok(ok, 'a waiter got the lock within 5 s of the release')
+      await sleep(300) // room for any other (wrongly woken) waiter to show up
+    })
+    assert.deepEqual(got, [0], 'the longest-waiting waiter got it, and only it')
+    const values = new Set(cmds.flatMap((a) => a.filter((x) => /^[0-9a-f]{32}$/.test(x))))
+    values.delete(held.value)
+    assert.deepEqual([...values], [locks[0].value], `one waiter tried again (values seen: ${JSON.stringify(cmds)})`)
+    // Hand the lock down the queue so nothing is left waiting.
+    for (let i = 0; i < 3; i++) {
+      await eventually(() => locks[i], { tries: 100, interval: 50 })
+      await rl.release(locks[i])
+    }
+    await Promise.all(waiters)
+    assert.deepEqual(got, [0, 1, 2])
   })
 
   test('hand-over: a release by the same Redlock wakes its next local waiter without any announcement', async () => {
