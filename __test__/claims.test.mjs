@@ -113,6 +113,10 @@ describe('documented behaviour against real servers (issue 10)', () => {
       return count`
     const counters = async (name) => Promise.all(servers.map(async (s) => Number(await s.redis.get(`${name}-marker:${key}`))))
     const v5 = redlock({ retryCount: 0 }, { acquireScript, extendScript, releaseScript })
+    // docs/api.md: `redlock.scripts` shows your scripts.
+    assert.equal(v5.scripts.acquireScript.value, acquireScript)
+    assert.equal(v5.scripts.extendScript.value, extendScript)
+    assert.equal(v5.scripts.releaseScript.value, releaseScript)
     // Two rounds: the second acquire comes after scripts have run on every server, where a
     // default one-resource acquire would be a plain SET NX (which must not replace a custom script).
     for (let round = 1; round <= 2; round++) {
@@ -345,5 +349,39 @@ describe('documented behaviour against real servers (issue 10)', () => {
     assert.ok(r2 <= bound + SLACK, `a paused minority: resolved after ${Math.round(r2)} ms`)
     for (const s of servers.slice(0, 2)) assert.equal(await s.redis.exists(key), 0)
     await servers[2].redis.del(key)
+  })
+
+  test('release time bound: with a dead majority it rejects within 11 × (nodeTimeout + retryDelay + retryJitter); a dead minority does not stop it', async () => {
+    const own = await startServers(3)
+    const nodeTimeout = 100
+    const settings = { retryCount: -1, retryDelay: 50, retryJitter: 10, nodeTimeout }
+    const bound = 11 * (nodeTimeout + settings.retryDelay + settings.retryJitter)
+    const SLACK = 1500
+    const rl = redlock(settings, undefined, urls(own))
+    const key = uniqueResource('relbound-dead')
+    // Dead minority: resolves.
+    const lock = await rl.acquire([key], 5000, { retryCount: 0 })
+    await own[2].kill()
+    const t0 = performance.now()
+    await rl.release(lock)
+    const ms = performance.now() - t0
+    assert.ok(ms <= bound + SLACK, `a dead minority: resolved after ${Math.round(ms)} ms`)
+    for (const s of own.slice(0, 2)) assert.equal(await s.redis.exists(key), 0)
+    // Dead majority: rejects, within the bound, although retryCount is -1.
+    await own[2].restart()
+    const lock2 = await rl.acquire([key], 5000, { retryCount: 0 })
+    await own[1].kill()
+    await own[2].kill()
+    const t1 = performance.now()
+    const outcome = await Promise.race([
+      rl.release(lock2).then(() => ({ ok: true }), (error) => ({ error })),
+      sleep(bound + 10_000).then(() => ({ hung: true })),
+    ])
+    const ms2 = performance.now() - t1
+    assert.ok(!outcome.hung, 'the release returned')
+    assert.ok(outcome.error instanceof Redlock.ExecutionError, `rejected (${outcome.ok ? 'resolved' : outcome.error})`)
+    assert.ok(ms2 <= bound + SLACK, `a dead majority: rejected after ${Math.round(ms2)} ms (bound ${bound} ms)`)
+    assert.equal(await own[0].redis.exists(key), 0, 'the live server released it')
+    await Promise.all(own.map((s) => s.stop()))
   })
 })
