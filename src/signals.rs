@@ -2,7 +2,7 @@
 //! delay runs out, whichever comes first) instead of polling every `retryDelay`. Best effort:
 //! a lost notification only means the waiter polls, so safety never depends on it.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -28,19 +28,28 @@ pub fn release_tag_bytes(value: &str) -> [u8; 16] {
 }
 
 /// Who waits for which resource; nodes' listeners call [`Signals::released`].
-#[derive(Default)]
 pub struct Signals {
     waiting: Mutex<HashMap<String, Arc<Notify>>>,
-    /// Releases already acted on, by resource and release tag: each of the N nodes announces
-    /// the same release, and this process's own releases are acted on before any node's
+    /// Announcements counted by resource and release tag: each of the N nodes announces the
+    /// same release, and this process's own releases are acted on before any node's
     /// announcement arrives. One release must wake one waiter, not N.
     seen: Mutex<Seen>,
+    /// Announcements of one release that wake a waiter: a quorum. A waiter woken by the first
+    /// node's announcement would often find the release not yet done on the others (a releaser
+    /// that reached one server first) and then sleep its whole retry delay.
+    quorum: usize,
 }
 
-/// The most recent releases acted on (bounded).
+impl Default for Signals {
+    fn default() -> Self {
+        Signals::new(1)
+    }
+}
+
+/// The most recent releases seen, with how many nodes announced each (bounded).
 #[derive(Default)]
 struct Seen {
-    set: HashSet<(String, String)>,
+    counts: HashMap<(String, String), usize>,
     order: VecDeque<(String, String)>,
 }
 
@@ -49,20 +58,22 @@ struct Seen {
 const SEEN_CAP: usize = 4096;
 
 impl Seen {
-    /// `true` the first time a (resource, tag) is seen.
-    fn first(&mut self, resource: &str, tag: &str) -> bool {
+    /// Adds `n` announcements of a (resource, tag); returns how many there were before.
+    fn add(&mut self, resource: &str, tag: &str, n: usize) -> usize {
         let k = (resource.to_string(), tag.to_string());
-        if self.set.contains(&k) {
-            return false;
+        if let Some(c) = self.counts.get_mut(&k) {
+            let before = *c;
+            *c = c.saturating_add(n);
+            return before;
         }
         if self.order.len() >= SEEN_CAP {
             if let Some(old) = self.order.pop_front() {
-                self.set.remove(&old);
+                self.counts.remove(&old);
             }
         }
-        self.set.insert(k.clone());
+        self.counts.insert(k.clone(), n);
         self.order.push_back(k);
-        true
+        0
     }
 }
 
@@ -75,6 +86,15 @@ pub struct Wait {
 }
 
 impl Signals {
+    /// Signals for `quorum`-of-N voting: a release wakes a waiter once `quorum` nodes announced it.
+    pub fn new(quorum: usize) -> Self {
+        Signals {
+            waiting: Mutex::default(),
+            seen: Mutex::default(),
+            quorum: quorum.max(1),
+        }
+    }
+
     pub fn wait(self: &Arc<Self>, resources: &[String]) -> Wait {
         let mut m = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
         let notified = resources
@@ -94,20 +114,39 @@ impl Signals {
         }
     }
 
-    /// `resource` was released (announced by a node, or released by this process) with
-    /// release tag `tag` (see [`release_tag`]; empty when unknown): wake the
-    /// longest-waiting local waiter (FIFO), not all of them — only one can win, and the others
-    /// would just add a round each. Later announcements of the same release are ignored.
+    /// A node announced that `resource` was released with release tag `tag` (see
+    /// [`release_tag`]; empty from older releasers): once a quorum of nodes announced the same
+    /// release, wake the longest-waiting local waiter (FIFO), not all of them — only one can
+    /// win, and the others would just add a round each. Later announcements are ignored.
     pub fn released(&self, resource: &str, tag: &str) {
-        if !tag.is_empty()
-            && !self
+        if !tag.is_empty() {
+            let before = self
                 .seen
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .first(resource, tag)
-        {
-            return;
+                .add(resource, tag, 1);
+            if before.saturating_add(1) != self.quorum {
+                return;
+            }
         }
+        self.wake(resource);
+    }
+
+    /// This process released `resource` (release tag `tag`) and its requests are on their
+    /// way: wake the next local waiter now (its acquire follows on the same connections);
+    /// the nodes' announcements of this release are then ignored.
+    pub fn released_here(&self, resource: &str, tag: &str) {
+        let before =
+            self.seen
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .add(resource, tag, usize::MAX);
+        if before < self.quorum {
+            self.wake(resource);
+        }
+    }
+
+    fn wake(&self, resource: &str) {
         let m = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(n) = m.get(resource) {
             n.notify_one();
@@ -161,10 +200,17 @@ impl Future for Wait {
 mod tests {
     #[tokio::test]
     async fn one_release_announced_by_several_nodes_wakes_one_waiter() {
-        let s = Arc::new(Signals::default());
+        let s = Arc::new(Signals::new(2));
         let mut a = Box::pin(s.wait(&["r".into()]));
         let mut b = Box::pin(s.wait(&["r".into()]));
-        for _ in 0..3 {
+        s.released("r", "t1");
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), &mut a)
+                .await
+                .is_err(),
+            "one announcement of three nodes is not a quorum"
+        );
+        for _ in 0..2 {
             s.released("r", "t1");
         }
         tokio::time::timeout(Duration::from_secs(1), &mut a)
@@ -178,9 +224,30 @@ mod tests {
         );
         assert!(s.has_waiters(&["r".into()]));
         s.released("r", "t2");
+        s.released("r", "t2");
         tokio::time::timeout(Duration::from_secs(1), &mut b)
             .await
             .expect("the next release wakes the next waiter");
+    }
+
+    #[tokio::test]
+    async fn a_release_by_this_process_wakes_at_once_and_its_announcements_are_ignored() {
+        let s = Arc::new(Signals::new(2));
+        let mut a = Box::pin(s.wait(&["r".into()]));
+        let mut b = Box::pin(s.wait(&["r".into()]));
+        s.released_here("r", "t1");
+        tokio::time::timeout(Duration::from_secs(1), &mut a)
+            .await
+            .expect("the hand-over wakes the first waiter");
+        for _ in 0..3 {
+            s.released("r", "t1");
+        }
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), &mut b)
+                .await
+                .is_err(),
+            "the nodes' announcements of the same release woke a second waiter"
+        );
     }
 
     use super::*;

@@ -61,12 +61,13 @@ impl Engine {
 
     pub fn with_rules(nodes: Vec<Arc<dyn Backend>>, rules: Rules) -> Self {
         let labels = nodes.iter().map(|n| n.label()).collect();
+        let signals = Arc::new(Signals::new((rules.quorum)(nodes.len())));
         Engine {
             nodes,
             labels,
             rules,
             chains: Chains::default(),
-            signals: Arc::default(),
+            signals,
             watching: std::sync::Once::new(),
         }
     }

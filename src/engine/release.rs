@@ -94,7 +94,7 @@ impl Policy for Release<'_> {
         Some(Box::new(move || {
             let tag = crate::signals::release_tag(&spec.value);
             for r in spec.resources.iter() {
-                signals.released(r, &tag);
+                signals.released_here(r, &tag);
             }
         }))
     }
