@@ -72,7 +72,7 @@ const pttls = (srvs, key) => Promise.all(srvs.map((s) => s.redis.pttl(key)))
 const quorumOf = (n) => Math.floor(n / 2) + 1
 /** Acquire/extend resolve once a quorum answered; the last writes may still be in flight. */
 async function expectEverywhere(srvs, key, v, what) {
-  await eventually(async () => (await values(srvs, key)).every((x) => x === v), { tries: 40, interval: 25 })
+  await eventually(async () => (await values(srvs, key)).every((x) => x === v), { tries: 200, interval: 25 })
   assert.deepEqual(await values(srvs, key), srvs.map(() => v), what || `every node holds ${v}`)
 }
 /** Collects the 'error' and 'clientError' events of `rl`. */
