@@ -143,7 +143,7 @@ declare class Redlock extends EventEmitter {
 
   /**
    * The per-server timeout (ms) used for a lock of this TTL: `settings.nodeTimeout` when set,
-   * otherwise `clamp(floor(ttl / 10), 50, 1000)`.
+   * otherwise 5 % of the TTL, `clamp(floor(ttl / 20), 100, 1000)`.
    * @param ttl - A TTL in milliseconds (a positive safe integer).
    * @throws `TypeError` / `RangeError` "Duration must be an integer value in milliseconds."
    */
@@ -938,7 +938,7 @@ declare namespace Redlock {
     /**
      * Per-server timeout in ms for one request (a positive integer); a server that has not
      * answered in time counts as failed for that attempt. Absent by default: derived from each
-     * TTL as `clamp(floor(ttl / 10), 50, 1000)` (see {@link Redlock.nodeTimeoutFor}), and 500 ms
+     * TTL as `clamp(floor(ttl / 20), 100, 1000)`, 5 % of it (see {@link Redlock.nodeTimeoutFor}), and 500 ms
      * for releases. (redlock-rs addition.)
      */
     readonly nodeTimeout?: number
