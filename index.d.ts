@@ -19,6 +19,14 @@
 /// <reference types="node" />
 import { EventEmitter } from 'events'
 
+// For `Lock[Symbol.asyncDispose]` under a `lib` or an @types/node older than the symbol (the
+// same declaration TypeScript's esnext.disposable lib and @types/node make; they merge).
+declare global {
+  interface SymbolConstructor {
+    readonly asyncDispose: unique symbol
+  }
+}
+
 /**
  * The Redlock distributed lock over N independent Redis servers, with its engine in Rust. A
  * drop-in replacement for the `redlock` npm package, v5 and v4, and the original redlock-rs API.
@@ -135,7 +143,7 @@ declare class Redlock extends EventEmitter {
 
   /**
    * The per-server timeout (ms) used for a lock of this TTL: `settings.nodeTimeout` when set,
-   * otherwise `clamp(floor(ttl / 10), 50, 1000)`.
+   * otherwise 5 % of the TTL, `clamp(floor(ttl / 20), 100, 1000)`.
    * @param ttl - A TTL in milliseconds (a positive safe integer).
    * @throws `TypeError` / `RangeError` "Duration must be an integer value in milliseconds."
    */
@@ -648,6 +656,14 @@ declare namespace Redlock {
      * @param callback - Optional node-style callback `(err)`.
      */
     unlock(callback?: Callback<void>): Promise<void>
+    /**
+     * Explicit resource management (TypeScript ≥ 5.2): `await using lock = await
+     * redlock.acquire(…)` releases the lock when the block ends, however it ends. Uses the v5
+     * release for every lock, so a lock already released or expired does not throw here; a
+     * release that fails (no quorum reached) rejects, and TypeScript reports it (as a
+     * `SuppressedError` when the block threw too).
+     */
+    [Symbol.asyncDispose](): Promise<void>
   }
 
   /** Why an operation failed (redlock-rs addition to the error classes). */
@@ -922,7 +938,7 @@ declare namespace Redlock {
     /**
      * Per-server timeout in ms for one request (a positive integer); a server that has not
      * answered in time counts as failed for that attempt. Absent by default: derived from each
-     * TTL as `clamp(floor(ttl / 10), 50, 1000)` (see {@link Redlock.nodeTimeoutFor}), and 500 ms
+     * TTL as `clamp(floor(ttl / 20), 100, 1000)`, 5 % of it (see {@link Redlock.nodeTimeoutFor}), and 500 ms
      * for releases. (redlock-rs addition.)
      */
     readonly nodeTimeout?: number

@@ -138,12 +138,13 @@ describe('identity, defaults and settings', () => {
       rl.settings = {}
     }, TypeError)
     assert.equal(rl.settings.retryCount, 10)
-    // clamp(ttl / 10, 50, 1000)
-    assert.equal(rl.nodeTimeoutFor(1), 50)
-    assert.equal(rl.nodeTimeoutFor(100), 50)
-    assert.equal(rl.nodeTimeoutFor(2000), 200)
-    assert.equal(rl.nodeTimeoutFor(5555), 555)
-    assert.equal(rl.nodeTimeoutFor(10000), 1000)
+    // clamp(ttl / 20, 100, 1000): 5 % of the TTL
+    assert.equal(rl.nodeTimeoutFor(1), 100)
+    assert.equal(rl.nodeTimeoutFor(100), 100)
+    assert.equal(rl.nodeTimeoutFor(2000), 100)
+    assert.equal(rl.nodeTimeoutFor(5555), 277)
+    assert.equal(rl.nodeTimeoutFor(10000), 500)
+    assert.equal(rl.nodeTimeoutFor(20000), 1000)
     assert.equal(rl.nodeTimeoutFor(60000), 1000)
 
     const custom = new Redlock([new IoredisClient(servers[0].port)], {

@@ -4,6 +4,9 @@
 /** Locks made through a v4 entry point: extended in place, errors are `LockError`s. */
 const v4Locks = new WeakSet()
 
+// Node 20 has Symbol.asyncDispose; the fallback is the symbol Node itself registers.
+const asyncDispose = Symbol.asyncDispose || Symbol.for('nodejs.asyncDispose')
+
 /** A lock held on a quorum (node-redlock v5 `Lock`, with the v4 members too). */
 class Lock {
   constructor(redlock, resources, value, attempts, expiration) {
@@ -28,6 +31,13 @@ class Lock {
   /** v4: releases the lock; resolves `undefined`. */
   unlock(callback) {
     return withCallback(this.redlock.unlock(this), callback)
+  }
+  /**
+   * `await using lock = await redlock.acquire(…)`: the v5 release, whatever API made the lock,
+   * so a lock that is already gone (released, expired) does not throw from dispose.
+   */
+  async [asyncDispose]() {
+    await this.redlock.release(this)
   }
 }
 

@@ -90,7 +90,7 @@ const SETTINGS_DEFAULTS = { retryCount: 10, retryDelay: 200, retryJitter: 100, d
 
 function nodeTimeoutFor(ttl, s) {
   if (Number.isFinite(s.nodeTimeout)) return s.nodeTimeout
-  return Math.min(1000, Math.max(50, Math.floor(ttl / 10)))
+  return Math.min(1000, Math.max(100, Math.floor(ttl / 20)))
 }
 
 function round3(x) {

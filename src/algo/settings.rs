@@ -35,11 +35,11 @@ impl Default for Settings {
     }
 }
 
-/// Per-node timeout when none is configured: a tenth of the TTL, kept within
-/// [50 ms, 1000 ms]. Small against the TTL (the Redlock paper suggests 5–50 ms for a 10 s TTL)
+/// Per-node timeout when none is configured: 5 % of the TTL (as go-redsync), kept within
+/// [100 ms, 1000 ms]. Small against the TTL, so one stalled server costs an operation little,
 /// yet large enough not to misjudge a loaded 2-core machine as a dead node.
 pub fn node_timeout_for(ttl_ms: u64) -> Duration {
-    Duration::from_millis((ttl_ms / 10).clamp(50, 1000))
+    Duration::from_millis((ttl_ms / 20).clamp(100, 1000))
 }
 
 impl Settings {
@@ -180,8 +180,10 @@ mod tests {
 
     #[test]
     fn node_timeout_is_derived_from_ttl_and_clamped() {
-        assert_eq!(node_timeout_for(100), Duration::from_millis(50));
-        assert_eq!(node_timeout_for(2_000), Duration::from_millis(200));
+        assert_eq!(node_timeout_for(100), Duration::from_millis(100));
+        assert_eq!(node_timeout_for(2_000), Duration::from_millis(100));
+        assert_eq!(node_timeout_for(4_000), Duration::from_millis(200));
+        assert_eq!(node_timeout_for(10_000), Duration::from_millis(500));
         assert_eq!(node_timeout_for(60_000), Duration::from_millis(1000));
         let s = Settings {
             node_timeout_ms: Some(7),
