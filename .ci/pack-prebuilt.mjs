@@ -13,7 +13,8 @@
 //      the addon copied in, as `napi artifacts` does in the release workflow.
 //   4. Packs the main package from a staged copy whose package.json lists every platform package
 //      in `optionalDependencies` at this version, as `napi prepublish` does at release time
-//      (the repository's package.json does not: nothing is published yet). No .node inside.
+//      (the repository's package.json does not: nothing is published yet), and without the
+//      `prepare` script (a clone's build step). No .node inside.
 //
 // Options: --skip-build reuses the scratch build of a previous run (target/prebuilt/).
 import { spawnSync } from 'node:child_process'
@@ -149,6 +150,9 @@ for (const dir of fs.readdirSync(path.join(root, 'npm')).sort()) {
 if (Object.keys(mainPkg.optionalDependencies).length !== targets.length) {
   die(`npm/ has ${Object.keys(mainPkg.optionalDependencies).length} platform packages for ${targets.length} napi.targets: run \`npx napi create-npm-dirs\``)
 }
+// `prepare` builds the addon in a clone or a git install; npm never runs it for a registry or
+// tarball install, yet lists it among the scripts a user is asked to allow.
+delete mainPkg.scripts.prepare
 fs.writeFileSync(path.join(mainDir, 'package.json'), JSON.stringify(mainPkg, null, 2) + '\n')
 
 // The loader in the staged main package finds the staged platform package.
