@@ -1,11 +1,20 @@
 'use strict'
-// `npm install redlock-rs` from the registry or a tarball: there is no prebuilt binary, so build
-// the addon from source with cargo when it is missing. (A clone builds it in `prepare` with
-// the napi CLI, a devDependency; this script then has nothing to do.)
+// The `install` script, a fallback only. A released redlock-rs comes with a prebuilt native
+// addon in a per-platform package (redlock-rs-linux-x64-gnu, …, an optional dependency that npm
+// installs only on its platform); the generated loader (binding.js) finds it, and this script
+// has nothing to do — nor does a user who does not allow install scripts need it to run.
+//
+//   1. A prebuilt addon loads (a local build next to this file, or the platform package): done.
+//   2. A clone with the dev tools (npm ci / npm install in the repository): `prepare` builds the
+//      addon with the napi CLI after this script; nothing to do here.
+//   3. cargo is on the PATH: build the addon from source (cargo build --release --locked).
+//   4. Otherwise: say what to do (a supported platform's package, or Rust + `npm rebuild`)
+//      and fail without a stack trace.
 const { existsSync, copyFileSync, rmSync } = require('node:fs')
 const { join } = require('node:path')
 const { spawnSync } = require('node:child_process')
 
+/** The napi-rs platform name: linux-x64-gnu, linux-arm64-musl, darwin-arm64, win32-x64-msvc… */
 function platformName() {
   const { platform, arch } = process
   if (platform === 'linux') {
@@ -16,24 +25,61 @@ function platformName() {
   return `${platform}-${arch}`
 }
 
-const root = __dirname
-const target = join(root, `redlock-rs.${platformName()}.node`)
-if (existsSync(target) || existsSync(join(root, 'node_modules', '@napi-rs', 'cli'))) process.exit(0)
+/** Whether the generated loader finds an addon that loads; the reason if not. */
+function prebuiltLoads() {
+  try {
+    require('./binding.js')
+    return { ok: true }
+  } catch (err) {
+    // The loader chains one error per candidate through `cause`: "Cannot find module …" for a
+    // missing one, or a load error worth showing (a wrong architecture, a glibc too old…).
+    let reason = null
+    for (let e = err && err.cause, n = 0; e && n < 50; e = e.cause, n++) {
+      if (!/Cannot find module/.test(String(e.message))) reason = String(e.message).split('\n')[0]
+    }
+    return { ok: false, reason }
+  }
+}
 
-console.log('redlock-rs: building the native addon from source (cargo build --release)…')
+function fail(lines) {
+  console.error(lines.join('\n'))
+  process.exit(1)
+}
+
+const root = __dirname
+const name = platformName()
+const prebuilt = prebuiltLoads()
+if (prebuilt.ok) process.exit(0)
+if (existsSync(join(root, 'node_modules', '@napi-rs', 'cli'))) process.exit(0)
+
+/** The platforms with a prebuilt package (napi.targets; npm/ holds one package per entry). */
+const PREBUILT = ['linux-x64-gnu', 'linux-x64-musl', 'linux-arm64-gnu', 'linux-arm64-musl', 'darwin-x64', 'darwin-arm64', 'win32-x64-msvc']
+const cargoThere = !spawnSync('cargo', ['--version'], { stdio: 'ignore' }).error
+const remedies = [
+  'Either:',
+  PREBUILT.includes(name)
+    ? `  - install the prebuilt package redlock-rs-${name}: npm installs it with redlock-rs (an optional\n` +
+      '    dependency) unless optional dependencies are omitted (--omit=optional) or unreachable, or'
+    : `  - use a platform with a prebuilt package (${PREBUILT.join(', ')}), or`,
+  '  - install the Rust toolchain (https://rustup.rs, stable >= 1.88), then run `npm rebuild redlock-rs`.',
+]
+const why = [
+  `redlock-rs: no prebuilt native addon loads on this platform (${name}, Node.js ${process.version})` +
+    (prebuilt.reason ? `: ${prebuilt.reason}` : '.'),
+]
+if (!cargoThere) fail([...why, 'cargo is not on the PATH to build one from source.', ...remedies])
+
+console.log(`redlock-rs: no prebuilt addon for ${name}; building it from source (cargo build --release)…`)
 const cargo = spawnSync('cargo', ['build', '--release', '--locked'], { cwd: root, stdio: 'inherit' })
 if (cargo.error || cargo.status !== 0) {
-  console.error(
-    'redlock-rs: the native addon could not be built. It needs the Rust toolchain ' +
-      '(https://rustup.rs); then run `npm rebuild redlock-rs`.',
-  )
-  process.exit(1)
+  fail([...why, 'Building it from source with cargo failed (see the output above).', ...remedies])
 }
 const built = {
   linux: 'libredlock_rs.so',
   darwin: 'libredlock_rs.dylib',
   win32: 'redlock_rs.dll',
 }[process.platform]
+const target = join(root, `redlock-rs.${name}.node`)
 copyFileSync(join(root, 'target', 'release', built || 'libredlock_rs.so'), target)
 // The build directory is hundreds of MB and not needed at run time.
 rmSync(join(root, 'target'), { recursive: true, force: true })
