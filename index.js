@@ -9,9 +9,9 @@ function loadBinding() {
     return require('./binding.js')
   } catch (err) {
     if (/Cannot find native binding|Cannot find module/.test(String(err && err.message))) {
+      const { platformName, remedies } = require('./lib/platform.js')
       const e = new Error(
-        'redlock-rs: the native addon is not built. Run `npm run build` in the redlock-rs ' +
-          'package directory (it needs the Rust toolchain: https://rustup.rs).',
+        [`redlock-rs: no native addon for this platform (${platformName()}) was found.`, ...remedies()].join('\n'),
       )
       e.code = 'ERR_REDLOCK_NOT_BUILT'
       e.cause = err

@@ -14,16 +14,7 @@ const { existsSync, copyFileSync, rmSync } = require('node:fs')
 const { join } = require('node:path')
 const { spawnSync } = require('node:child_process')
 
-/** The napi-rs platform name: linux-x64-gnu, linux-arm64-musl, darwin-arm64, win32-x64-msvc… */
-function platformName() {
-  const { platform, arch } = process
-  if (platform === 'linux') {
-    const glibc = process.report && process.report.getReport().header.glibcVersionRuntime
-    return `linux-${arch}-${glibc ? 'gnu' : 'musl'}`
-  }
-  if (platform === 'win32') return `win32-${arch}-msvc`
-  return `${platform}-${arch}`
-}
+const { platformName, remedies: remediesFor } = require('./lib/platform.js')
 
 /** Whether the generated loader finds an addon that loads; the reason if not. */
 function prebuiltLoads() {
@@ -52,17 +43,8 @@ const prebuilt = prebuiltLoads()
 if (prebuilt.ok) process.exit(0)
 if (existsSync(join(root, 'node_modules', '@napi-rs', 'cli'))) process.exit(0)
 
-/** The platforms with a prebuilt package (napi.targets; npm/ holds one package per entry). */
-const PREBUILT = ['linux-x64-gnu', 'linux-x64-musl', 'linux-arm64-gnu', 'linux-arm64-musl', 'darwin-x64', 'darwin-arm64', 'win32-x64-msvc']
 const cargoThere = !spawnSync('cargo', ['--version'], { stdio: 'ignore' }).error
-const remedies = [
-  'Either:',
-  PREBUILT.includes(name)
-    ? `  - install the prebuilt package redlock-rs-${name}: npm installs it with redlock-rs (an optional\n` +
-      '    dependency) unless optional dependencies are omitted (--omit=optional) or unreachable, or'
-    : `  - use a platform with a prebuilt package (${PREBUILT.join(', ')}), or`,
-  '  - install the Rust toolchain (https://rustup.rs, stable >= 1.88), then run `npm rebuild redlock-rs`.',
-]
+const remedies = remediesFor(name)
 const why = [
   `redlock-rs: no prebuilt native addon loads on this platform (${name}, Node.js ${process.version})` +
     (prebuilt.reason ? `: ${prebuilt.reason}` : '.'),

@@ -14,6 +14,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
 import { startServers, stopAll } from './helpers/redis.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -179,9 +180,8 @@ test('with neither and no cargo, install.js names both remedies, exits non-zero,
 test('npm/ holds one platform package per napi target, as napi create-npm-dirs makes them', () => {
   const dirs = fs.readdirSync(path.join(root, 'npm')).sort()
   assert.equal(dirs.length, pkg.napi.targets.length)
-  const install = fs.readFileSync(path.join(root, 'install.js'), 'utf8')
-  const prebuilt = JSON.parse(/const PREBUILT = (\[[^\]]*\])/.exec(install)[1].replace(/'/g, '"'))
-  assert.deepEqual([...prebuilt].sort(), dirs, "install.js's PREBUILT list")
+  const { PREBUILT } = createRequire(import.meta.url)('../lib/platform.js')
+  assert.deepEqual([...PREBUILT].sort(), dirs, "lib/platform.js's PREBUILT list")
   for (const d of dirs) {
     const p = JSON.parse(fs.readFileSync(path.join(root, 'npm', d, 'package.json'), 'utf8'))
     assert.equal(p.name, `${pkg.name}-${d}`)

@@ -1,8 +1,8 @@
-// The facade explains a missing native addon: run `npm run build` (not napi's generic
-// "npm has a bug" advice).
+// The facade explains a missing native addon: the platform package, or Rust and `npm rebuild`
+// (`npm run build` in a clone) — not napi's generic "npm has a bug" advice.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, copyFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, copyFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -10,16 +10,20 @@ import { createRequire } from 'node:module'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
-test('a missing native addon tells the user to run npm run build', () => {
+test('a missing native addon names the platform package and the rebuild with Rust', () => {
   const dir = mkdtempSync(join(tmpdir(), 'redlock-rs-loader-'))
   try {
     copyFileSync(join(root, 'index.js'), join(dir, 'index.js'))
     copyFileSync(join(root, 'binding.js'), join(dir, 'binding.js'))
+    mkdirSync(join(dir, 'lib'))
+    copyFileSync(join(root, 'lib', 'platform.js'), join(dir, 'lib', 'platform.js'))
     const require = createRequire(join(dir, 'index.js'))
     assert.throws(
       () => require('./index.js'),
       (err) => {
         assert.equal(err.code, 'ERR_REDLOCK_NOT_BUILT')
+        assert.match(err.message, /redlock-rs-linux-x64-gnu|redlock-rs-[a-z0-9-]+/)
+        assert.match(err.message, /npm rebuild redlock-rs/)
         assert.match(err.message, /npm run build/)
         assert.doesNotMatch(err.message, /npm has a bug/)
         return true
