@@ -22,6 +22,7 @@ import {
   overlaps,
   assertFails,
   warm,
+  scriptStats,
 } from './faults/matrix.mjs'
 
 const { IoredisClient } = Redlock
@@ -115,38 +116,45 @@ describe('F14–F17 server errors', () => {
       }
     }))
 
-  test('F16 NOSCRIPT (SCRIPT FLUSH on every node between operations): acquire, extend, release and using() go on transparently, no error surfaces', () =>
+  test('F16 NOSCRIPT (SCRIPT FLUSH on every node before each scripted operation): multi-resource acquire, extend, release and using() fall back to EVAL on every node each time, no error surfaces', () =>
     withCluster(3, { proxies: false }, async (c) => {
       const rl = c.redlock()
       const errs = collectErrors(rl)
+      await warm(rl)
       const flushAll = () => Promise.all(c.srvs.map((s) => scriptFlush(s)))
-      // Each flush comes after every node answered (a node still loading a script when the flush
-      // lands would fail that one request: a double fault, not this row).
-      const onAll = async (res, value) => {
-        const g = await eventually(async () => (await values(c.srvs, res)).every((v) => v === value), { tries: 100, interval: 10 })
-        assert.ok(g, `every node holds ${value}`)
+      const stats = () => Promise.all(c.srvs.map(scriptStats))
+      // A fresh single-resource acquire is a plain SET NX PX once scripts are known to run, so
+      // a flush before it exercises nothing: each flush here comes before an operation that
+      // runs a script (an acquire of two resources, extend, release). Each flush also comes
+      // after every node answered the previous operation (a node still loading a script when
+      // the flush lands would fail that one request: a double fault, not this row). Then every
+      // node must answer that operation's EVALSHA with NOSCRIPT exactly once and get the
+      // script again exactly once (EVAL, or SCRIPT LOAD).
+      const afterFlush = async (what, op, everywhere) => {
+        await flushAll()
+        const s0 = await stats()
+        const out = await op()
+        assert.ok(await everywhere(out), `${what}: every node applied it`)
+        const delta = (s1) => s1.map((x, i) => ({ noscript: x.noscript - s0[i].noscript, fallback: x.fallback - s0[i].fallback }))
+        await eventually(async () => delta(await stats()).every((d) => d.noscript >= 1 && d.fallback >= 1), { tries: 100, interval: 10 })
+        assert.deepEqual(delta(await stats()), c.srvs.map(() => ({ noscript: 1, fallback: 1 })), `${what}: one NOSCRIPT and one fallback on every node`)
+        return out
       }
-      const extendedOnAll = async (res) => {
-        const g = await eventually(async () => (await Promise.all(c.srvs.map((s) => s.redis.pttl(res)))).every((t) => t > 945), {
+      const holding = (keys, value) => () =>
+        eventually(async () => (await Promise.all(keys.map((k) => values(c.srvs, k)))).flat().every((v) => v === value), { tries: 100, interval: 10 })
+      const extended = (keys) => () =>
+        eventually(async () => (await Promise.all(keys.map((k) => Promise.all(c.srvs.map((s) => s.redis.pttl(k)))))).flat().every((t) => t > 1945), {
           tries: 100,
           interval: 10,
         })
-        assert.ok(g, 'every node extended')
-      }
       for (let i = 0; i < 3; i++) {
-        const res = uniqueResource('f16')
-        await flushAll()
-        const l = await rl.acquire([res], 1000)
-        await onAll(res, l.value)
-        await sleep(60)
-        await flushAll()
-        const l2 = await rl.extend(l, 1000)
-        await extendedOnAll(res)
-        await flushAll()
-        await rl.release(l2)
-        await onAll(res, null)
+        const keys = [uniqueResource('f16'), uniqueResource('f16')]
+        const l = await afterFlush(`acquire of 2 resources #${i}`, () => rl.acquire(keys, 1000), (x) => holding(keys, x.value)())
+        const l2 = await afterFlush(`extend #${i}`, () => rl.extend(l, 2000), extended(keys))
+        await afterFlush(`release #${i}`, () => rl.release(l2), holding(keys, null))
       }
       assert.deepEqual(errs, [], 'no error events')
+      const u0 = await stats()
       const u = await rl.using([uniqueResource('f16u')], 400, { automaticExtensionThreshold: 200 }, async (signal) => {
         for (let i = 0; i < 3; i++) {
           await flushAll()
@@ -155,6 +163,10 @@ describe('F14–F17 server errors', () => {
         return signal.aborted
       })
       assert.equal(u, false, 'using() extended across SCRIPT FLUSHes')
+      // At least one extension (the 400 ms lock outlived 450 ms) and the release came after a flush.
+      const seen = await eventually(async () => (await stats()).every((x, i) => x.noscript - u0[i].noscript >= 2), { tries: 100, interval: 10 })
+      assert.ok(seen, `using(): the keeper's extensions and the release met NOSCRIPT on every node: ${JSON.stringify((await stats()).map((x, i) => x.noscript - u0[i].noscript))}`)
+      assert.deepEqual(errs, [], 'no error events')
     }))
 
   test('F17 NOPERM (an ACL user without scripting): against on a minority, a clean failure on a majority', () =>
