@@ -71,6 +71,27 @@ async function assertMajorityFails(c, rl, errs, re, what) {
   await assertCleanedUp(c.srvs, res, undefined, 2000)
 }
 
+/**
+ * After a fault cleared: the faulty nodes themselves take part again. A fresh lock's key must
+ * land on each of `nodes` (not just on some quorum: 2 of 3 would grant without them), within
+ * bounded tries.
+ */
+async function assertNodesBack(c, rl, nodes, what) {
+  let last = null
+  for (let k = 0; k < 20; k++) {
+    const res = uniqueResource('back')
+    const l = await rl.acquire([res], 2000).catch((e) => e)
+    if (!(l instanceof Error)) {
+      const on = () => values(c.srvs, res).then((v) => ((last = v), nodes.every((i) => v[i] === l.value)))
+      const landed = await eventually(on, { tries: 20, interval: 10 })
+      await rl.release(l)
+      if (landed) return
+    } else last = l.message
+    await sleep(50)
+  }
+  assert.fail(`${what}: node(s) ${nodes.join(', ')} took no part in a lock again (last: ${JSON.stringify(last)})`)
+}
+
 describe('F14–F17 server errors', () => {
   test('F14 OOM (maxmemory 1, noeviction): a minority votes against; a majority fails cleanly with the OOM error; release still works under OOM', () =>
     withCluster(3, { proxies: false }, async (c) => {
@@ -93,7 +114,7 @@ describe('F14–F17 server errors', () => {
       assert.equal(rel.error, undefined, rel.error && rel.error.message)
       assert.deepEqual(await values(c.srvs, res), [null, null, null], 'deleted under OOM')
       for (const u of undos) await u()
-      await warm(rl)
+      await assertNodesBack(c, rl, [0, 1, 2], 'OOM cleared')
     }))
 
   test('F15 READONLY (REPLICAOF): a replica in the minority votes against; a majority of replicas fails cleanly; the primary is rolled back', () =>
@@ -110,7 +131,7 @@ describe('F14–F17 server errors', () => {
         await assertMajorityFails(c, rl, errs, /read.?only/i, 'READONLY on 2 of 3')
         await replicaOfNoOne(c.srvs[1])
         await replicaOfNoOne(c.srvs[2])
-        await warm(rl)
+        await assertNodesBack(c, rl, [1, 2], 'replicas promoted back to primaries')
       } finally {
         await upstream.stop()
       }
@@ -183,6 +204,9 @@ describe('F14–F17 server errors', () => {
       const errs = collectErrors(maj)
       await assertMajorityFails(c, maj, errs, /no permissions/i, 'NOPERM on 2 of 3')
       assert.ok(!errs.join('\n').includes(users[0].password), 'no password in the error events')
+      // The permission granted: the restricted user's node takes part again.
+      await c.srvs[0].redis.call('ACL', 'SETUSER', users[0].username, '+@scripting')
+      await assertNodesBack(c, min, [0], 'NOPERM cleared (+@scripting)')
     }))
 
   test('F17 WRONGTYPE (the resource key is a hash): counts as held, never "for"; the hash is never touched; extend/release of a lock whose key became a hash on one node still work', () =>
@@ -225,7 +249,7 @@ describe('F14–F17 server errors', () => {
       await assertMajorityFails(c, rl, errs, /MISCONF/, 'MISCONF on 2 of 3')
       await undo0()
       await undo1()
-      await warm(rl)
+      await assertNodesBack(c, rl, [0, 1], 'MISCONF cleared')
     }))
 
   test('F17 BUSY (a long Lua script): against on a minority within one node timeout; the node is usable again afterwards', () =>
@@ -246,7 +270,7 @@ describe('F14–F17 server errors', () => {
       assert.equal(await c.srvs[0].redis.get(res), null, 'nothing written on the busy node')
       await rl.release(a.value)
       await assertCleanedUp(c.srvs, res, a.value.value, 2000)
-      await warm(rl)
+      await assertNodesBack(c, rl, [0], 'the busy script killed')
     }))
 
   test('F17 LOADING and CROSSSLOT (answered by the fault proxy): against on a minority, a clean failure on a majority', () =>
@@ -264,8 +288,8 @@ describe('F14–F17 server errors', () => {
         await assertMajorityFails(c, rl, errs, re, reply.split(' ')[0] + ' on 2 of 3')
         c.px[0].set('pass')
         c.px[1].set('pass')
+        await assertNodesBack(c, rl, [0, 1], `${reply.split(' ')[0]} cleared`)
       }
-      await warm(rl)
     }))
 })
 
