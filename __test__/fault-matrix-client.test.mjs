@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { stopAll, sleep, uniqueResource } from './helpers/redis.mjs'
 import { closeAllProxies } from './faults/proxy.mjs'
 import { spawnNode, stopChildren, stop, cont } from './faults/process.mjs'
-import { S, drift, mono, values, cluster, withCluster, overlaps } from './faults/matrix.mjs'
+import { S, drift, mono, values, waitGone, cluster, withCluster, overlaps, lockCommands } from './faults/matrix.mjs'
 
 const CHILD = fileURLToPath(new URL('./faults/child.mjs', import.meta.url))
 
@@ -193,30 +193,44 @@ describe('client-side faults', () => {
       await mine.release(other)
     }))
 
-  test('F23 a worker thread terminated mid-operation: no crash, the main thread carries on, the process exits by itself; the worker\'s lock expires after its TTL', () =>
+  test('F23 a worker thread terminated mid-operation: no crash, the main thread carries on, the process exits by itself; the worker\'s lock stays held until its TTL, then expires', () =>
     withCluster(3, { proxies: false }, async (c) => {
       const res = uniqueResource('f23')
-      const ttl = 800
+      const ttl = 3000
       const h = child({ role: 'worker', urls: c.urls(true), resource: res, ttl, settings: S, lifeMs: 15000 })
+      let exitedAt = null
+      h.exited.then(() => (exitedAt = mono()))
+      const held = need(await h.next((l) => l.ev === 'worker-held', 10000), h, 'worker-held')
+      const term = need(await h.next((l) => l.ev === 'terminated', 10000), h, 'terminated')
+      assert.equal(term.code, 1, 'terminate() resolves with exit code 1')
+      assert.ok(term.ms < 3000, `terminate() took ${term.ms.toFixed(0)} ms`)
+      // Right after terminate(): every server still holds the worker's lock, with its TTL running
+      // (nothing released it, nothing extends it).
+      const t0 = mono()
+      const [v0, p0] = await Promise.all([values(c.srvs, res), Promise.all(c.srvs.map((s) => s.redis.pttl(res)))])
+      const t1 = mono()
+      assert.deepEqual(v0, [held.value, held.value, held.value], 'the worker\'s lock is held on every server after terminate()')
+      for (const p of p0) assert.ok(p > 0 && p <= ttl, `PTTL ${p}`)
+      // Still there shortly before the earliest expiry (each server's expiry ≥ t0 + its PTTL).
+      const firstEnd = t0 + Math.min(...p0)
+      const lastEnd = t1 + Math.max(...p0)
+      assert.ok(firstEnd - mono() > 300, `time left to look before the TTL ends: ${(firstEnd - mono()).toFixed(0)} ms`)
+      await sleep(firstEnd - 150 - mono())
+      assert.deepEqual(await values(c.srvs, res), [held.value, held.value, held.value], 'held until its TTL: still on every server 150 ms before it ends')
+      // Gone once the TTL is over (polled, bounded), and another process gets it at once.
+      await sleep(Math.max(0, lastEnd + 20 - mono()))
+      const gone = await waitGone(c.srvs, res, undefined, 1000)
+      assert.ok(gone.ok, `expired after its TTL: ${JSON.stringify(gone.last)}`)
+      const B = c.redlock({ ...S, retryCount: 0 })
+      const got = await B.acquire([res], 1000)
+      await B.release(got)
+
       const exit = await h.wait(15000)
       assertHealthy(h)
       assert.deepEqual(exit, { code: 0, signal: null }, `exit; stdout ${JSON.stringify(h.lines.slice(-5))} stderr ${h.stderr.slice(-1500)}`)
-      const held = need(h.lines.find((l) => l.ev === 'worker-held'), h, 'worker-held')
-      const term = need(h.lines.find((l) => l.ev === 'terminated'), h, 'terminated')
-      assert.equal(term.code, 1, 'terminate() resolves with exit code 1')
-      assert.ok(term.ms < 3000, `terminate() took ${term.ms.toFixed(0)} ms`)
       need(h.lines.find((l) => l.ev === 'main-ok'), h, 'main-ok')
       const end = need(h.lines.find((l) => l.ev === 'end'), h, 'end')
-      assert.ok(exit && mono() - end.t < 5000, 'the process ended by itself soon after its work')
-      // The terminated worker's lock is left to expire: free within the TTL (+ slack).
-      const B = c.redlock({ ...S, retryCount: 0 })
-      let got = null
-      for (let i = 0; i < 200 && !got && mono() - held.t < ttl + 3000; i++) {
-        got = await B.acquire([res], 1000).catch(() => null)
-        if (!got) await sleep(20)
-      }
-      assert.ok(got, 'the worker\'s lock expired')
-      await B.release(got)
+      assert.ok(exitedAt - end.t < 5000, `the process ended by itself soon after its work (${(exitedAt - end.t).toFixed(0)} ms)`)
     }))
 
   test('F23 process.exit() with acquires and a using() in flight exits at once with its code (no abort, no hang); a process that never calls quit() exits by itself', () =>
