@@ -168,7 +168,14 @@ const roles = {
       await rl.extend(l3, 400)
       print({ ev: 'extend-after-backward', ok: true })
     } catch (e) {
-      print({ ev: 'extend-after-backward', ok: false, error: String(e.message), reason: e.reason })
+      print({
+        ev: 'extend-after-backward',
+        ok: false,
+        name: e.name,
+        error: String(e.message),
+        reason: e.reason,
+        attempts: Array.isArray(e.attempts) ? e.attempts.length : null,
+      })
     }
     jump('+0s')
     await rl.quit()
