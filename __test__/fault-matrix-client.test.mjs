@@ -114,6 +114,36 @@ describe('client-side faults', () => {
       await B.release(lockB)
     }))
 
+  test('F20 a holder paused (SIGSTOP) past its validity: its extend() after SIGCONT is refused locally ("Cannot extend an already-expired lock."), no lock command reaches any server', () =>
+    withCluster(3, { proxies: false }, async (c) => {
+      const res = uniqueResource('f20x')
+      const ttl = 500
+      const h = child({ role: 'pause-extend', urls: c.urls(true), resource: res, ttl, gapMs: ttl, settings: S, lifeMs: 15000 })
+      need(await h.next((l) => l.ev === 'acquired', 10000), h, 'acquired')
+      stop(h.pid)
+      let before
+      try {
+        await sleep(ttl + 300)
+        // Past the TTL: gone on the servers too. What they ran so far, before the child runs again.
+        assert.deepEqual(await values(c.srvs, res), [null, null, null], 'the lock expired while the holder was stopped')
+        before = await Promise.all(c.srvs.map(lockCommands))
+      } finally {
+        cont(h.pid)
+      }
+      const resumed = need(await h.next((l) => l.ev === 'resumed', 8000), h, 'resumed')
+      assert.ok(resumed.gap >= ttl, `the child noticed its pause: ${resumed.gap} ms`)
+      const ext = need(await h.next((l) => l.ev === 'extend', 8000), h, 'extend')
+      assert.deepEqual(await h.wait(5000), { code: 0, signal: null }, `child exit; stderr: ${h.stderr.slice(-1500)}`)
+      assertHealthy(h)
+      // Observed on the servers: no SET / EVAL / EVALSHA of the extend (nor anything else) came in.
+      assert.deepEqual(await Promise.all(c.srvs.map(lockCommands)), before, 'no lock command reached a server after SIGCONT')
+      assert.equal(ext.ok, false, 'the extend of an expired lock must be refused')
+      assert.equal(ext.name, 'ExecutionError')
+      assert.equal(ext.error, 'Cannot extend an already-expired lock.')
+      assert.equal(ext.reason, 'expired')
+      assert.equal(ext.attempts, 0, 'refused before any attempt')
+    }))
+
   test('F21 the event loop blocked past the TTL inside using(): the native keeper extends the lock meanwhile — no other process gets it, and signal.aborted is false afterwards', () =>
     withCluster(3, { proxies: false }, async (c) => {
       const res = uniqueResource('f21')
