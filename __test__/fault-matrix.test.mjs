@@ -571,7 +571,7 @@ describe('F10–F13 lost replies, resets, blackholes, refused connections', () =
       assert.equal(unhandled.length, before, `unhandled rejections: ${unhandled.slice(before)}`)
     }))
 
-  test('F12 blackhole on a minority: decided within one node timeout; on a majority: fails within the budget each time, without leaking sockets or reconnecting in a loop', () =>
+  test('F12 blackhole on a minority: decided within one node timeout; on a majority: fails within the budget each time, without leaking sockets or reconnecting in a loop', (t) =>
     withCluster(3, {}, async (c) => {
       const rl = c.redlock()
       await warm(rl)
@@ -592,7 +592,12 @@ describe('F10–F13 lost replies, resets, blackholes, refused connections', () =
         assertFails(r, 'unavailable', budget(s), `blackholed majority, try ${i}`)
       }
       const fds1 = openFds()
-      assert.ok(fds1 - fds0 <= 4, `open fds grew from ${fds0} to ${fds1}`)
+      // Counted in /proc/self/fd; where that is missing (openFds() = -1) the check is skipped
+      // with its reason, not passed on two equal -1s. The proxies' counts below still apply.
+      const noProc = fds0 < 0 || fds1 < 0 ? '/proc/self/fd is unavailable: open file descriptors cannot be counted' : false
+      await t.test('F12 open file descriptors stay flat over 8 failed acquires', { skip: noProc }, () => {
+        assert.ok(fds1 - fds0 <= 4, `open fds grew from ${fds0} to ${fds1}`)
+      })
       for (const p of c.px) assert.ok(p.connections <= 2, `proxy has ${p.connections} connections (reconnect loop?)`)
       c.px[1].set('pass')
       c.px[2].set('pass')
