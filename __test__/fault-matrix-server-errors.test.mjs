@@ -293,6 +293,17 @@ describe('F14–F17 server errors', () => {
     }))
 })
 
+// What these controls show: each recipe really makes the servers grant a second holder while
+// the first lock's computed validity (A's invoke + TTL − drift) has seconds left; the
+// "violation" is then arithmetic (overlaps() compares B's start with A's computed end), so once
+// B holds the lock it is reported. How each fault is produced:
+// - F18 emulates a server clock jumping forward with `PEXPIRE key 1` on one node (the key
+//   expires early; the server's clock does not move).
+// - F24 is not a real failover: there is no Sentinel or Cluster. The primary is killed, its
+//   replica (which missed the write through a blackholed replication link) is promoted with
+//   REPLICAOF NO ONE, and B is simply given the replica's URL in place of the primary's. It
+//   shows that a promoted replica which missed the write grants the lock again, and that with
+//   the write acknowledged by the replica first (WAIT 1) it refuses.
 describe('F18 and F24: controls (unsafe by design)', () => {
   test('F18 early expiry (PEXPIRE 1) on a node outside every minimal quorum (A holds all 3): safe, B is refused and A extends', () =>
     withCluster(3, { proxies: false }, async (c) => {
@@ -363,7 +374,9 @@ describe('F18 and F24: controls (unsafe by design)', () => {
             assert.equal(acked, 1, 'the replica acknowledged the write')
           }
           await P.kill()
-          await replicaOfNoOne(replica) // promoted: the voter's address now leads here
+          // "Failover" by hand: the replica is promoted and B is configured with its URL in place
+          // of P's (no Sentinel; A's Redlock still points at the dead P).
+          await replicaOfNoOne(replica)
           await n2.redis.del(res)
           const B = c.redlock({ ...S, retryCount: 0 }, { list: [replica, n1, n2].map((s) => `redis://127.0.0.1:${s.port}`) })
           await sleep(10)

@@ -345,6 +345,12 @@ describe('F5–F7 restart of a quorum member', () => {
     return { A, B, res, lockA, lockB, aInvoke, aStart, aEnd, bStart }
   }
 
+  // What this control shows, and what it does not: the recipe really produces a second grant —
+  // after node 0 restarts empty, B's acquire is granted by a quorum (nodes 0 and 2) while A's
+  // key is still on node 1 and A's validity (computed: A's invoke + TTL − drift) has seconds
+  // left. The "violation" is then arithmetic: overlaps() compares B's start with A's computed
+  // end, so once B holds the lock it must report one overlap. No process uses a shared resource
+  // meanwhile; the control proves that the recipe defeats Redlock and that the checker flags it.
   test('F5 CONTROL (unsafe by design): immediate restart without persistence of a quorum member lets a second holder in while the first is still valid — the test detects the violation', () =>
     withCluster(3, { proxies: false }, async (c) => {
       const ttl = 5000
