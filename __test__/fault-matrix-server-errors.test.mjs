@@ -22,6 +22,7 @@ import {
   overlaps,
   assertFails,
   warm,
+  scriptStats,
 } from './faults/matrix.mjs'
 
 const { IoredisClient } = Redlock
@@ -70,6 +71,27 @@ async function assertMajorityFails(c, rl, errs, re, what) {
   await assertCleanedUp(c.srvs, res, undefined, 2000)
 }
 
+/**
+ * After a fault cleared: the faulty nodes themselves take part again. A fresh lock's key must
+ * land on each of `nodes` (not just on some quorum: 2 of 3 would grant without them), within
+ * bounded tries.
+ */
+async function assertNodesBack(c, rl, nodes, what) {
+  let last = null
+  for (let k = 0; k < 20; k++) {
+    const res = uniqueResource('back')
+    const l = await rl.acquire([res], 2000).catch((e) => e)
+    if (!(l instanceof Error)) {
+      const on = () => values(c.srvs, res).then((v) => ((last = v), nodes.every((i) => v[i] === l.value)))
+      const landed = await eventually(on, { tries: 20, interval: 10 })
+      await rl.release(l)
+      if (landed) return
+    } else last = l.message
+    await sleep(50)
+  }
+  assert.fail(`${what}: node(s) ${nodes.join(', ')} took no part in a lock again (last: ${JSON.stringify(last)})`)
+}
+
 describe('F14–F17 server errors', () => {
   test('F14 OOM (maxmemory 1, noeviction): a minority votes against; a majority fails cleanly with the OOM error; release still works under OOM', () =>
     withCluster(3, { proxies: false }, async (c) => {
@@ -92,7 +114,7 @@ describe('F14–F17 server errors', () => {
       assert.equal(rel.error, undefined, rel.error && rel.error.message)
       assert.deepEqual(await values(c.srvs, res), [null, null, null], 'deleted under OOM')
       for (const u of undos) await u()
-      await warm(rl)
+      await assertNodesBack(c, rl, [0, 1, 2], 'OOM cleared')
     }))
 
   test('F15 READONLY (REPLICAOF): a replica in the minority votes against; a majority of replicas fails cleanly; the primary is rolled back', () =>
@@ -109,44 +131,51 @@ describe('F14–F17 server errors', () => {
         await assertMajorityFails(c, rl, errs, /read.?only/i, 'READONLY on 2 of 3')
         await replicaOfNoOne(c.srvs[1])
         await replicaOfNoOne(c.srvs[2])
-        await warm(rl)
+        await assertNodesBack(c, rl, [1, 2], 'replicas promoted back to primaries')
       } finally {
         await upstream.stop()
       }
     }))
 
-  test('F16 NOSCRIPT (SCRIPT FLUSH on every node between operations): acquire, extend, release and using() go on transparently, no error surfaces', () =>
+  test('F16 NOSCRIPT (SCRIPT FLUSH on every node before each scripted operation): multi-resource acquire, extend, release and using() fall back to EVAL on every node each time, no error surfaces', () =>
     withCluster(3, { proxies: false }, async (c) => {
       const rl = c.redlock()
       const errs = collectErrors(rl)
+      await warm(rl)
       const flushAll = () => Promise.all(c.srvs.map((s) => scriptFlush(s)))
-      // Each flush comes after every node answered (a node still loading a script when the flush
-      // lands would fail that one request: a double fault, not this row).
-      const onAll = async (res, value) => {
-        const g = await eventually(async () => (await values(c.srvs, res)).every((v) => v === value), { tries: 100, interval: 10 })
-        assert.ok(g, `every node holds ${value}`)
+      const stats = () => Promise.all(c.srvs.map(scriptStats))
+      // A fresh single-resource acquire is a plain SET NX PX once scripts are known to run, so
+      // a flush before it exercises nothing: each flush here comes before an operation that
+      // runs a script (an acquire of two resources, extend, release). Each flush also comes
+      // after every node answered the previous operation (a node still loading a script when
+      // the flush lands would fail that one request: a double fault, not this row). Then every
+      // node must answer that operation's EVALSHA with NOSCRIPT exactly once and get the
+      // script again exactly once (EVAL, or SCRIPT LOAD).
+      const afterFlush = async (what, op, everywhere) => {
+        await flushAll()
+        const s0 = await stats()
+        const out = await op()
+        assert.ok(await everywhere(out), `${what}: every node applied it`)
+        const delta = (s1) => s1.map((x, i) => ({ noscript: x.noscript - s0[i].noscript, fallback: x.fallback - s0[i].fallback }))
+        await eventually(async () => delta(await stats()).every((d) => d.noscript >= 1 && d.fallback >= 1), { tries: 100, interval: 10 })
+        assert.deepEqual(delta(await stats()), c.srvs.map(() => ({ noscript: 1, fallback: 1 })), `${what}: one NOSCRIPT and one fallback on every node`)
+        return out
       }
-      const extendedOnAll = async (res) => {
-        const g = await eventually(async () => (await Promise.all(c.srvs.map((s) => s.redis.pttl(res)))).every((t) => t > 945), {
+      const holding = (keys, value) => () =>
+        eventually(async () => (await Promise.all(keys.map((k) => values(c.srvs, k)))).flat().every((v) => v === value), { tries: 100, interval: 10 })
+      const extended = (keys) => () =>
+        eventually(async () => (await Promise.all(keys.map((k) => Promise.all(c.srvs.map((s) => s.redis.pttl(k)))))).flat().every((t) => t > 1945), {
           tries: 100,
           interval: 10,
         })
-        assert.ok(g, 'every node extended')
-      }
       for (let i = 0; i < 3; i++) {
-        const res = uniqueResource('f16')
-        await flushAll()
-        const l = await rl.acquire([res], 1000)
-        await onAll(res, l.value)
-        await sleep(60)
-        await flushAll()
-        const l2 = await rl.extend(l, 1000)
-        await extendedOnAll(res)
-        await flushAll()
-        await rl.release(l2)
-        await onAll(res, null)
+        const keys = [uniqueResource('f16'), uniqueResource('f16')]
+        const l = await afterFlush(`acquire of 2 resources #${i}`, () => rl.acquire(keys, 1000), (x) => holding(keys, x.value)())
+        const l2 = await afterFlush(`extend #${i}`, () => rl.extend(l, 2000), extended(keys))
+        await afterFlush(`release #${i}`, () => rl.release(l2), holding(keys, null))
       }
       assert.deepEqual(errs, [], 'no error events')
+      const u0 = await stats()
       const u = await rl.using([uniqueResource('f16u')], 400, { automaticExtensionThreshold: 200 }, async (signal) => {
         for (let i = 0; i < 3; i++) {
           await flushAll()
@@ -155,6 +184,10 @@ describe('F14–F17 server errors', () => {
         return signal.aborted
       })
       assert.equal(u, false, 'using() extended across SCRIPT FLUSHes')
+      // At least one extension (the 400 ms lock outlived 450 ms) and the release came after a flush.
+      const seen = await eventually(async () => (await stats()).every((x, i) => x.noscript - u0[i].noscript >= 2), { tries: 100, interval: 10 })
+      assert.ok(seen, `using(): the keeper's extensions and the release met NOSCRIPT on every node: ${JSON.stringify((await stats()).map((x, i) => x.noscript - u0[i].noscript))}`)
+      assert.deepEqual(errs, [], 'no error events')
     }))
 
   test('F17 NOPERM (an ACL user without scripting): against on a minority, a clean failure on a majority', () =>
@@ -171,6 +204,9 @@ describe('F14–F17 server errors', () => {
       const errs = collectErrors(maj)
       await assertMajorityFails(c, maj, errs, /no permissions/i, 'NOPERM on 2 of 3')
       assert.ok(!errs.join('\n').includes(users[0].password), 'no password in the error events')
+      // The permission granted: the restricted user's node takes part again.
+      await c.srvs[0].redis.call('ACL', 'SETUSER', users[0].username, '+@scripting')
+      await assertNodesBack(c, min, [0], 'NOPERM cleared (+@scripting)')
     }))
 
   test('F17 WRONGTYPE (the resource key is a hash): counts as held, never "for"; the hash is never touched; extend/release of a lock whose key became a hash on one node still work', () =>
@@ -213,7 +249,7 @@ describe('F14–F17 server errors', () => {
       await assertMajorityFails(c, rl, errs, /MISCONF/, 'MISCONF on 2 of 3')
       await undo0()
       await undo1()
-      await warm(rl)
+      await assertNodesBack(c, rl, [0, 1], 'MISCONF cleared')
     }))
 
   test('F17 BUSY (a long Lua script): against on a minority within one node timeout; the node is usable again afterwards', () =>
@@ -234,7 +270,7 @@ describe('F14–F17 server errors', () => {
       assert.equal(await c.srvs[0].redis.get(res), null, 'nothing written on the busy node')
       await rl.release(a.value)
       await assertCleanedUp(c.srvs, res, a.value.value, 2000)
-      await warm(rl)
+      await assertNodesBack(c, rl, [0], 'the busy script killed')
     }))
 
   test('F17 LOADING and CROSSSLOT (answered by the fault proxy): against on a minority, a clean failure on a majority', () =>
@@ -252,11 +288,22 @@ describe('F14–F17 server errors', () => {
         await assertMajorityFails(c, rl, errs, re, reply.split(' ')[0] + ' on 2 of 3')
         c.px[0].set('pass')
         c.px[1].set('pass')
+        await assertNodesBack(c, rl, [0, 1], `${reply.split(' ')[0]} cleared`)
       }
-      await warm(rl)
     }))
 })
 
+// What these controls show: each recipe really makes the servers grant a second holder while
+// the first lock's computed validity (A's invoke + TTL − drift) has seconds left; the
+// "violation" is then arithmetic (overlaps() compares B's start with A's computed end), so once
+// B holds the lock it is reported. How each fault is produced:
+// - F18 emulates a server clock jumping forward with `PEXPIRE key 1` on one node (the key
+//   expires early; the server's clock does not move).
+// - F24 is not a real failover: there is no Sentinel or Cluster. The primary is killed, its
+//   replica (which missed the write through a blackholed replication link) is promoted with
+//   REPLICAOF NO ONE, and B is simply given the replica's URL in place of the primary's. It
+//   shows that a promoted replica which missed the write grants the lock again, and that with
+//   the write acknowledged by the replica first (WAIT 1) it refuses.
 describe('F18 and F24: controls (unsafe by design)', () => {
   test('F18 early expiry (PEXPIRE 1) on a node outside every minimal quorum (A holds all 3): safe, B is refused and A extends', () =>
     withCluster(3, { proxies: false }, async (c) => {
@@ -327,7 +374,9 @@ describe('F18 and F24: controls (unsafe by design)', () => {
             assert.equal(acked, 1, 'the replica acknowledged the write')
           }
           await P.kill()
-          await replicaOfNoOne(replica) // promoted: the voter's address now leads here
+          // "Failover" by hand: the replica is promoted and B is configured with its URL in place
+          // of P's (no Sentinel; A's Redlock still points at the dead P).
+          await replicaOfNoOne(replica)
           await n2.redis.del(res)
           const B = c.redlock({ ...S, retryCount: 0 }, { list: [replica, n1, n2].map((s) => `redis://127.0.0.1:${s.port}`) })
           await sleep(10)

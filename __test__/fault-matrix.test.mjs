@@ -84,6 +84,37 @@ async function lastStats(x) {
   return x.attempts[x.attempts.length - 1]
 }
 
+/**
+ * Polls (bounded) the PTTL of `key` on every server until each one rose again (a using()
+ * keeper's extension landed everywhere). Resolves `{ seen, t, expiry }`: `t` when it was seen
+ * (mono ms) and `expiry` the earliest server expiry, mono ms (the PTTL read plus the time its
+ * reply was in hand: an upper bound of when each server lets the key go).
+ */
+async function observeExtension(srvs, key, ttl, ms = 3000) {
+  const deadline = mono() + ms
+  let prev = null
+  const risen = srvs.map(() => false)
+  const expiries = srvs.map(() => Infinity)
+  let last = null
+  for (let i = 0; i < 1000 && mono() < deadline; i++) {
+    const t0 = mono()
+    const pttls = await Promise.all(srvs.map((s) => s.redis.pttl(key)))
+    const t1 = mono()
+    last = pttls
+    for (const [j, p] of pttls.entries()) {
+      // Rose by more than the polling could explain: extended (a fresh TTL of `ttl`).
+      if (prev && p > prev[j] + 50 && p <= ttl) {
+        risen[j] = true
+        expiries[j] = t1 + p
+      }
+    }
+    prev = pttls
+    if (risen.every(Boolean)) return { seen: true, t: t1, expiry: Math.min(...expiries), pttls, waited: t1 - t0 }
+    await sleep(5)
+  }
+  return { seen: false, risen, last }
+}
+
 describe('F1–F2 kill -9 servers mid-hold', () => {
   test('F1 a minority (2 of 5) killed mid-hold: the holder extends and releases with the majority; others lock other resources; contenders are refused; errors name the dead nodes', () =>
     withCluster(5, { proxies: false }, async (c) => {
@@ -128,7 +159,7 @@ describe('F1–F2 kill -9 servers mid-hold', () => {
       }
     }))
 
-  test('F2 a majority (3 of 5) killed mid-hold: using() aborts its signal before the lock can end; new acquires fail within the budget; after a delayed restart (≥ TTL) locking resumes', () =>
+  test('F2 a majority (3 of 5) killed mid-hold, after the keeper extended: using() aborts its signal no later than the extended lock ends (computed from the servers\' PTTL); new acquires fail within the budget; after a delayed restart (≥ TTL) locking resumes', () =>
     withCluster(5, { proxies: false }, async (c) => {
       const rl = c.redlock()
       const other = c.redlock()
@@ -136,33 +167,48 @@ describe('F1–F2 kill -9 servers mid-hold', () => {
       await warm(other)
       const res = uniqueResource('f2')
       const duration = 600
+      const threshold = 200
       let tKill = 0
+      let ext = null
       const polls = []
       let newAcquire
       const usingResult = await timedMono(() =>
-        rl.using([res], duration, { automaticExtensionThreshold: 200 }, async (signal) => {
-          await sleep(250) // at least one extension happens meanwhile
+        rl.using([res], duration, { automaticExtensionThreshold: threshold }, async (signal) => {
+          // The kill comes right after the keeper's first extension landed on every server, so
+          // the lock's end is known from the servers (not guessed from the kill time).
+          ext = await observeExtension(c.srvs, res, duration)
           tKill = mono()
           await Promise.all([c.srvs[0].kill(), c.srvs[1].kill(), c.srvs[2].kill()])
           newAcquire = timedMono(() => other.acquire([uniqueResource('f2-new')], 1000))
-          for (let i = 0; i < 300; i++) {
+          for (let i = 0; i < 400; i++) {
+            // The time is taken before the check: a check at or after the lock's end must say aborted.
+            const t = mono()
             const aborted = signal.aborted
-            polls.push({ t: mono(), aborted })
+            polls.push({ t, aborted })
             if (aborted) break
             await sleep(10)
           }
           return polls.at(-1).aborted
         }),
       )
+      assert.ok(ext.seen, `the keeper's extension was not seen on every server before the kill: ${JSON.stringify(ext)}`)
+      // The extended lock ends at (extension round start) + ttl − drift ≤ (each server's expiry) − drift.
+      const lockEnd = ext.expiry - drift(duration) + 1
+      assert.ok(
+        tKill < lockEnd - threshold,
+        `the kill (${(tKill - ext.t).toFixed(0)} ms after the extension was seen) came before the keeper's next extension`,
+      )
       // The routine saw the abort; using() then fails to release (no quorum): a clean error.
       assert.ok(polls.at(-1).aborted, `the signal was never aborted (${polls.length} polls)`)
-      const lockEnd = tKill + duration // the last extension started before the kill
       const late = polls.filter((p) => p.t >= lockEnd && !p.aborted)
-      assert.deepEqual(late, [], 'signal.aborted must be true once the lock may have ended')
-      const firstAbort = polls.find((p) => p.aborted).t
-      assert.ok(firstAbort <= lockEnd + 500, `aborted ${(firstAbort - tKill).toFixed(0)} ms after the kill`)
+      assert.deepEqual(
+        late.map((p) => +(p.t - lockEnd).toFixed(1)),
+        [],
+        'signal.aborted must be true at every check at or after the extended lock\'s end (ms after it)',
+      )
+      assert.ok(polls.some((p) => !p.aborted), 'the signal was not aborted yet right after the kill (the lock was still valid)')
       assert.ok(usingResult.error instanceof ExecutionError, `using() rejects its release: ${usingResult.error}`)
-      assert.ok(usingResult.ms <= 250 + duration + budget(), `using() settled in ${usingResult.ms.toFixed(0)} ms`)
+      assert.ok(usingResult.ms <= 2 * duration + budget(), `using() settled in ${usingResult.ms.toFixed(0)} ms`)
 
       const n = await newAcquire
       assertFails(n, 'unavailable', budget(), 'a new acquire with 3 of 5 nodes dead')
@@ -296,9 +342,15 @@ describe('F5–F7 restart of a quorum member', () => {
     }
     await restarted
     const aEnd = aInvoke + ttl - drift(ttl)
-    return { A, B, res, lockA, lockB, aStart, aEnd, bStart }
+    return { A, B, res, lockA, lockB, aInvoke, aStart, aEnd, bStart }
   }
 
+  // What this control shows, and what it does not: the recipe really produces a second grant —
+  // after node 0 restarts empty, B's acquire is granted by a quorum (nodes 0 and 2) while A's
+  // key is still on node 1 and A's validity (computed: A's invoke + TTL − drift) has seconds
+  // left. The "violation" is then arithmetic: overlaps() compares B's start with A's computed
+  // end, so once B holds the lock it must report one overlap. No process uses a shared resource
+  // meanwhile; the control proves that the recipe defeats Redlock and that the checker flags it.
   test('F5 CONTROL (unsafe by design): immediate restart without persistence of a quorum member lets a second holder in while the first is still valid — the test detects the violation', () =>
     withCluster(3, { proxies: false }, async (c) => {
       const ttl = 5000
@@ -337,15 +389,19 @@ describe('F5–F7 restart of a quorum member', () => {
         kept = { value: await s.redis.get(res), pttl: await s.redis.pttl(res) }
       })
       assert.ok(kept, 'restart done')
+      // Node 0 kept A's key, so B gets the lock only once A's keys expired on nodes 0 and 1:
+      // B must get it (bounded tries), and never before A's validity ended.
+      assert.ok(r.lockB, 'B gets the lock once A\'s keys expired')
       assert.deepEqual(
         overlaps([
           { who: 'A', start: r.aStart, end: r.aEnd },
-          { who: 'B', start: r.bStart || Infinity, end: (r.bStart || Infinity) + ttl },
+          { who: 'B', start: r.bStart, end: r.bStart + ttl },
         ]),
         [],
         'no overlap',
       )
-      if (r.lockB) assert.ok(r.bStart >= r.aEnd, 'B only after A ended')
+      assert.ok(r.bStart >= r.aEnd, `B only after A ended (B started ${(r.aEnd - r.bStart).toFixed(0)} ms before A's end)`)
+      assert.ok(r.bStart <= r.aInvoke + ttl + 1500, `B got the lock ${(r.bStart - r.aInvoke).toFixed(0)} ms after A's acquire (TTL ${ttl})`)
       assert.equal(kept.value, r.lockA.value, 'the key survived the kill -9')
       assert.ok(kept.pttl > 0 && kept.pttl <= ttl, `its expiry survived too (PTTL ${kept.pttl})`)
     }))
@@ -461,17 +517,28 @@ describe('F10–F13 lost replies, resets, blackholes, refused connections', () =
       const rl = c.redlock()
       await warm(rl)
       const before = unhandled.length
-      // Minority, mid-operation: the request is in flight (delayed) when the RST comes.
-      c.px[0].set('delay', { ms: 60 })
+      // Minority, mid-operation: node 0's request is in flight (held 400 ms by its proxy) when
+      // the RST comes, 20 ms in. Node 2 answers only after ~400 ms (200 ms each way), so the
+      // verdict waits for a third vote and node 0's reset is counted in it, not left pending.
+      c.px[0].set('delay', { ms: 400 })
+      c.px[2].set('delay', { ms: 200 })
       const res = uniqueResource('f11')
-      const pending = timedMono(() => rl.acquire([res], 2000))
+      const pending = timedMono(() => rl.acquire([res], 5000, { ...S, nodeTimeout: 1500 }))
       await sleep(20)
       c.px[0].set('reset')
       const a = await pending
       assert.equal(a.error, undefined, a.error && a.error.message)
+      c.px[2].set('pass')
       const st = await lastStats(a.value)
-      assert.ok(st.votesFor.size + st.votesAgainst.size <= 3, 'no node counted twice')
-      assert.ok(!st.votesFor.has(c.urls()[0]), 'the reset node did not vote for')
+      const [u0, u1, u2] = c.urls()
+      assert.equal(a.value.attempts.length, 1, 'granted in one attempt')
+      assert.deepEqual([...st.votesFor].sort(), [u1, u2].sort(), 'nodes 1 and 2 voted for')
+      assert.deepEqual([...st.votesAgainst.keys()], [u0], 'the reset node voted against, inside the verdict')
+      const why = st.votesAgainst.get(u0)
+      assert.match(why.message, new RegExp(`^node 0 \\(127\\.0\\.0\\.1:${c.px[0].port}\\) `), why.message)
+      assert.doesNotMatch(why.message, /timed out/, `node 0 failed at the reset, not by its timeout: ${why.message}`)
+      // Granted once: nodes 1 and 2 hold the value; the reset request never reached node 0.
+      assert.deepEqual(await values(c.srvs, res), [null, a.value.value, a.value.value])
       await rl.release(a.value)
       c.px[0].set('pass')
       // It reconnects and is used again (bounded tries).
@@ -510,7 +577,7 @@ describe('F10–F13 lost replies, resets, blackholes, refused connections', () =
       assert.equal(unhandled.length, before, `unhandled rejections: ${unhandled.slice(before)}`)
     }))
 
-  test('F12 blackhole on a minority: decided within one node timeout; on a majority: fails within the budget each time, without leaking sockets or reconnecting in a loop', () =>
+  test('F12 blackhole on a minority: decided within one node timeout; on a majority: fails within the budget each time, without leaking sockets or reconnecting in a loop', (t) =>
     withCluster(3, {}, async (c) => {
       const rl = c.redlock()
       await warm(rl)
@@ -531,7 +598,12 @@ describe('F10–F13 lost replies, resets, blackholes, refused connections', () =
         assertFails(r, 'unavailable', budget(s), `blackholed majority, try ${i}`)
       }
       const fds1 = openFds()
-      assert.ok(fds1 - fds0 <= 4, `open fds grew from ${fds0} to ${fds1}`)
+      // Counted in /proc/self/fd; where that is missing (openFds() = -1) the check is skipped
+      // with its reason, not passed on two equal -1s. The proxies' counts below still apply.
+      const noProc = fds0 < 0 || fds1 < 0 ? '/proc/self/fd is unavailable: open file descriptors cannot be counted' : false
+      await t.test('F12 open file descriptors stay flat over 8 failed acquires', { skip: noProc }, () => {
+        assert.ok(fds1 - fds0 <= 4, `open fds grew from ${fds0} to ${fds1}`)
+      })
       for (const p of c.px) assert.ok(p.connections <= 2, `proxy has ${p.connections} connections (reconnect loop?)`)
       c.px[1].set('pass')
       c.px[2].set('pass')

@@ -17,6 +17,7 @@ import {
   eventually,
   HOST,
 } from './helpers/redis.mjs'
+import { lockOps } from './faults/matrix.mjs'
 
 const require = createRequire(import.meta.url)
 const IORedis = require('ioredis')
@@ -414,17 +415,25 @@ describe('locking semantics (3 nodes)', () => {
     }
   })
 
-  test('releasing a lock that is not held resolves promptly (< 500 ms)', async () => {
+  test('releasing a lock that is not held resolves after one compare-and-delete per server (no retry)', async () => {
     const res = uniqueResource('notheld')
-    const a = redlockOn(three())
-    let r = await timed(() => a.releaseLock(res, a.id))
-    assert.equal(r.error, undefined)
-    assert.ok(r.ms < 500, `${r.ms} ms`)
+    const a = redlockOn(three()) // default retries: 10, 200 ms apart
+    // Observed on the servers, not by a stopwatch: one script per server, still so well past a
+    // retry delay after the release resolved.
+    const releasedOnce = async (what) => {
+      const ops0 = await Promise.all(three().map(lockOps))
+      const r = await timed(() => a.releaseLock(res, a.id))
+      assert.equal(r.error, undefined, `${what}: ${r.error}`)
+      const ops = async () => (await Promise.all(three().map(lockOps))).map((x, i) => x - ops0[i])
+      await eventually(async () => (await ops()).every((d) => d >= 1), { tries: 40, interval: 10 })
+      await sleep(400)
+      assert.deepEqual(await ops(), [1, 1, 1], `${what}: one compare-and-delete per server`)
+      assert.ok(r.ms < 3000, `${what}: no hang (${r.ms} ms)`)
+    }
+    await releasedOnce('never held')
     assert.equal(await a.acquireLock(res, 2000), true)
     await a.releaseLock(res, a.id)
-    r = await timed(() => a.releaseLock(res, a.id)) // double release
-    assert.equal(r.error, undefined)
-    assert.ok(r.ms < 500, `${r.ms} ms`)
+    await releasedOnce('double release')
   })
 
   test('resource names are stored verbatim (unicode, spaces, colons)', async () => {

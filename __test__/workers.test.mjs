@@ -5,7 +5,11 @@ import assert from 'node:assert/strict'
 import { Worker } from 'node:worker_threads'
 import { fileURLToPath } from 'node:url'
 import { join, dirname } from 'node:path'
-import { startServers, stopAll, uniqueResource } from './helpers/redis.mjs'
+import { createRequire } from 'node:module'
+import { startServers, stopAll, uniqueResource, sleep, eventually, connectedClients } from './helpers/redis.mjs'
+import { lockCommands } from './faults/matrix.mjs'
+
+const Redlock = createRequire(import.meta.url)('../index.js')
 
 const index = join(dirname(fileURLToPath(import.meta.url)), '..', 'index.js')
 let servers
@@ -27,8 +31,8 @@ const Redlock = require(workerData.index)
   const lock = await r.acquire([workerData.resource], 2000)
   const used = await r.using([workerData.resource + ':u'], 1000, async () => 'ran')
   parentPort.postMessage({ value: lock.value, used })
-  if (!workerData.hang) { await lock.release(); await r.quit() }
-  else await r.acquire([workerData.resource], 5000, { retryCount: -1, retryDelay: 10 }) // never granted
+  await lock.release()
+  await r.quit()
 })()
 `
 
@@ -36,7 +40,7 @@ test('locks work inside worker threads, several in turn', async () => {
   const urls = servers.map((s) => `redis://127.0.0.1:${s.port}`)
   for (let i = 0; i < 3; i++) {
     const resource = uniqueResource('worker')
-    const { w, message } = runWorker(body, { index, urls, resource, hang: false })
+    const { w, message } = runWorker(body, { index, urls, resource })
     const m = await message
     assert.match(m.value, /^[0-9a-f]{32}$/)
     assert.equal(m.used, 'ran')
@@ -45,17 +49,66 @@ test('locks work inside worker threads, several in turn', async () => {
   }
 })
 
-test('terminating a worker mid-acquire is clean', async () => {
+// An acquire that waits for a lock the main thread holds: it retries every 10 ms until terminated.
+const waiter = `
+const { parentPort, workerData } = require('node:worker_threads')
+const Redlock = require(workerData.index)
+const r = new Redlock(workerData.urls, { retryCount: -1, retryDelay: 10, retryJitter: 0 })
+const pending = r.acquire([workerData.resource], 5000)
+parentPort.postMessage({ ev: 'started' })
+pending.then(
+  (l) => parentPort.postMessage({ ev: 'acquired', value: l.value }),
+  (e) => parentPort.postMessage({ ev: 'failed', error: String(e && e.message) }),
+)
+`
+
+test('terminating a worker while its acquire is in flight (waiting for a held lock) is clean: terminate() resolves 1, no crash or settlement in the worker, the main thread carries on', async (t) => {
   const urls = servers.map((s) => `redis://127.0.0.1:${s.port}`)
-  const resource = uniqueResource('worker-hang')
-  const { w, message } = runWorker(body, { index, urls, resource, hang: true })
-  await message
-  const code = await w.terminate()
-  assert.equal(typeof code, 'number')
-  // The main thread still works after the worker's environment was torn down.
-  const Redlock = (await import('../index.js')).default
-  const r = new Redlock(urls, { retryCount: 0 })
-  const lock = await r.acquire([uniqueResource('after-worker')], 1000)
-  await lock.release()
-  await r.quit()
+  const resource = uniqueResource('worker-wait')
+  const main = new Redlock(urls, { retryCount: 0 })
+  const held = await main.acquire([resource], 10000)
+  try {
+    const clients0 = await Promise.all(servers.map(connectedClients))
+    const { w, message } = runWorker(waiter, { index, urls, resource })
+    const events = []
+    w.on('message', (m) => events.push(m))
+    w.on('error', (e) => events.push({ ev: 'error', error: String(e && e.message) }))
+    assert.deepEqual(await message, { ev: 'started' })
+    // In flight: its attempts reach every server again and again (refused: the lock is held).
+    const a0 = await Promise.all(servers.map(lockCommands))
+    const trying = await eventually(
+      async () => (await Promise.all(servers.map(lockCommands))).every((n, i) => n - a0[i] >= 3),
+      { tries: 150, interval: 20 },
+    )
+    assert.ok(trying, 'the worker\'s acquire kept trying on every server')
+    const code = await w.terminate()
+    assert.equal(code, 1, 'terminate() resolves with exit code 1')
+    assert.deepEqual(events.filter((m) => m.ev !== 'started'), [], 'the worker neither got the lock nor failed nor crashed before it was terminated')
+
+    // BUG (found by this test): the terminated worker's acquire goes on in the native runtime —
+    // a new attempt every ~10 ms on every server, its connections stay open, and once the lock
+    // is free it takes it (a lock nobody holds, for its whole TTL). Marked todo until fixed in
+    // src/ (the pending operations of an environment must be cancelled at its teardown).
+    await t.test('BUG: the terminated worker\'s attempts stop and its connections close', { todo: 'a terminated worker\'s acquire keeps retrying (product bug, reported)' }, async () => {
+      await sleep(50) // the last request on the wire lands
+      const a1 = await Promise.all(servers.map(lockCommands))
+      await sleep(300)
+      assert.deepEqual(await Promise.all(servers.map(lockCommands)), a1, 'no attempt of the terminated worker reaches a server')
+      const closed = await eventually(async () => (await Promise.all(servers.map(connectedClients))).every((n, i) => n <= clients0[i]), {
+        tries: 25,
+        interval: 20,
+      })
+      assert.ok(closed, `the worker's connections closed: ${await Promise.all(servers.map(connectedClients))} (before it: ${clients0})`)
+    })
+
+    // The main thread still works after the worker's environment was torn down.
+    const other = await main.acquire([uniqueResource('after-worker')], 1000)
+    await main.release(other)
+  } finally {
+    await main.release(held).catch(() => {})
+    // With the bug above, the terminated worker's acquire now takes the lock: let it, then clear it.
+    await sleep(200)
+    await Promise.all(servers.map((s) => s.redis.del(resource)))
+    await main.quit()
+  }
 })

@@ -6,6 +6,8 @@
 //
 // Roles:
 //   hold       acquire `resource` for `ttl` and keep it (never release); wait to be killed.
+//   pause-extend  acquire `resource` for `ttl`, wait for a gap of `gapMs` in its own run (the
+//              parent SIGSTOPs it), then extend() the lock and report the outcome.
 //   using      using(resource, duration, settings, routine): the routine polls signal.aborted
 //              every `pollMs` (mode 'poll') or blocks the event loop for `busyMs` (mode 'busy').
 //   contender  acquire / hold `holdMs` / release `resource` in a loop for `runMs`.
@@ -83,6 +85,41 @@ const roles = {
       print({ ev: 'done', ok: true, result })
     } catch (e) {
       print({ ev: 'done', ok: false, error: String(e && e.message), name: e && e.name })
+    }
+    await rl.quit()
+  },
+
+  async pauseExtend() {
+    const rl = redlock()
+    const lock = await rl.acquire([cfg.resource], cfg.ttl)
+    // Waits (bounded) for a gap of at least `gapMs` in its own run: the parent SIGSTOPs it as
+    // soon as it reads 'acquired', so the first reference time is taken before printing it.
+    let last = mono()
+    print({ ev: 'acquired', value: lock.value })
+    let gap = 0
+    const end = performance.now() + (cfg.maxMs || 10000)
+    for (let i = 0; i < 100000 && performance.now() < end && !gap; i++) {
+      await sleep(10)
+      const now = mono()
+      if (now - last >= cfg.gapMs) gap = now - last
+      last = now
+    }
+    print({ ev: 'resumed', gap })
+    if (gap) {
+      try {
+        const l2 = await rl.extend(lock, cfg.ttl)
+        print({ ev: 'extend', ok: true })
+        await rl.release(l2)
+      } catch (e) {
+        print({
+          ev: 'extend',
+          ok: false,
+          name: e.name,
+          error: String(e.message),
+          reason: e.reason,
+          attempts: Array.isArray(e.attempts) ? e.attempts.length : null,
+        })
+      }
     }
     await rl.quit()
   },
@@ -168,7 +205,14 @@ const roles = {
       await rl.extend(l3, 400)
       print({ ev: 'extend-after-backward', ok: true })
     } catch (e) {
-      print({ ev: 'extend-after-backward', ok: false, error: String(e.message), reason: e.reason })
+      print({
+        ev: 'extend-after-backward',
+        ok: false,
+        name: e.name,
+        error: String(e.message),
+        reason: e.reason,
+        attempts: Array.isArray(e.attempts) ? e.attempts.length : null,
+      })
     }
     jump('+0s')
     await rl.quit()
@@ -236,7 +280,7 @@ const roles = {
   },
 }
 
-const role = roles[cfg.role]
+const role = roles[cfg.role === 'pause-extend' ? 'pauseExtend' : cfg.role]
 if (!role) {
   print({ ev: 'error', error: `unknown role ${cfg.role}` })
   process.exit(2)

@@ -184,3 +184,53 @@ export async function warm(rl) {
   const l2 = await rl.extend(l, 1000)
   await rl.release(l2)
 }
+
+/**
+ * A server's INFO commandstats and errorstats: `{ cmd: { calls, failed, rejected } }` (by the
+ * lower-case command name, subcommands as `script|load`) and `errors: { NOSCRIPT: count, ... }`.
+ */
+export async function serverStats(s) {
+  const info = await s.redis.info('all')
+  const out = { errors: {} }
+  for (const m of info.matchAll(/^cmdstat_([a-z_|-]+):calls=(\d+),.*?(?:rejected_calls=(\d+),failed_calls=(\d+))?\r?$/gm)) {
+    out[m[1]] = { calls: Number(m[2]), rejected: Number(m[3] || 0), failed: Number(m[4] || 0) }
+  }
+  for (const m of info.matchAll(/^errorstat_([A-Z]+):count=(\d+)/gm)) out.errors[m[1]] = Number(m[2])
+  return out
+}
+
+/** `calls` of `cmd` in `stats` (serverStats), 0 if never called. */
+export function calls(stats, cmd) {
+  return (stats[cmd] && stats[cmd].calls) || 0
+}
+
+/**
+ * The script traffic of a server so far: NOSCRIPT answers, EVALSHA / EVAL / SCRIPT LOAD calls,
+ * and `fallback` = EVAL + SCRIPT LOAD (what a client sends after NOSCRIPT).
+ */
+export async function scriptStats(s) {
+  const st = await serverStats(s)
+  const eval_ = calls(st, 'eval')
+  const load = calls(st, 'script|load')
+  return { noscript: st.errors.NOSCRIPT || 0, evalsha: calls(st, 'evalsha'), eval: eval_, load, fallback: eval_ + load }
+}
+
+/**
+ * Lock commands a server has run so far: SET (the plain acquire), EVAL, EVALSHA (scripts, their
+ * NOSCRIPT answers included) and FCALL.
+ */
+export async function lockCommands(s) {
+  const st = await serverStats(s)
+  return ['set', 'eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall'].reduce((n, cmd) => n + calls(st, cmd), 0)
+}
+
+/**
+ * Lock operations a server has carried out so far: SET, EVAL, EVALSHA and FCALL calls, minus the
+ * EVALSHAs answered NOSCRIPT (the client then sends the script again: one operation, not two).
+ */
+export async function lockOps(s) {
+  const st = await serverStats(s)
+  const failedEvalsha = (st.evalsha && st.evalsha.failed) || 0
+  const ran = ['set', 'eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall'].reduce((n, cmd) => n + calls(st, cmd), 0)
+  return ran - Math.min(failedEvalsha, st.errors.NOSCRIPT || 0)
+}
