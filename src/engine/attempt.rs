@@ -88,7 +88,7 @@ impl Engine {
                 .await;
             let result = policy.judge(&round, attempts);
             observe(&round.votes);
-            let rolled_back = self.finish_round(
+            let undoing = self.finish_round(
                 &mut round,
                 policy.rollback(),
                 result.is_err(),
@@ -104,7 +104,7 @@ impl Engine {
                 Err(reason) => reason,
             };
             if let Err(reason) = policy.retry(reason, attempts, &mut cancel).await {
-                self.await_rollbacks(rolled_back, &mut chain, node_timeout)
+                self.await_rollbacks(undoing, &mut chain, node_timeout)
                     .await;
                 let f = self.failure(reason, attempts, round.votes, node_timeout);
                 return Err(policy.failed(f));

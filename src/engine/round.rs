@@ -191,8 +191,9 @@ impl Engine {
     /// operation has one: an acquire's partial grant when the attempt `failed`, a write that
     /// may land after a timeout) and lets the nodes that had not answered finish, in the
     /// background. Each node with work left gets a link in `chain`, so the next operation
-    /// for this value on that node waits for it. Returns the nodes whose grant is being
-    /// rolled back.
+    /// for this value on that node waits for it. Returns the answering nodes where a failed
+    /// round may leave something to undo: those whose grant is being rolled back, and those
+    /// that had not answered yet, whose late grant is rolled back when it arrives.
     pub(super) fn finish_round(
         &self,
         r: &mut Round,
@@ -204,20 +205,31 @@ impl Engine {
     ) -> Vec<usize> {
         let undo_vote = move |v: &Vote| rollback.is_some_and(|rule| rule(v, failed));
         let mut rollbacks = Vec::new();
-        let mut granted = Vec::new();
+        // Nodes that answer (a grant being undone, or no answer yet): a timed-out or failing
+        // node is not waited for.
+        let mut undoing = Vec::new();
         for (i, v) in r.votes.iter().enumerate() {
             if let Some(v) = v {
                 if r.sent[i] && undo_vote(v) {
                     rollbacks.push(i);
                     if *v == Vote::Yes {
-                        granted.push(i);
+                        undoing.push(i);
                     }
                 }
             }
         }
         let pending = std::mem::take(&mut r.pending);
+        if rollback.is_some() && failed {
+            undoing.extend(
+                r.votes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| v.is_none())
+                    .map(|(i, _)| i),
+            );
+        }
         if rollbacks.is_empty() && pending.is_empty() {
-            return granted;
+            return undoing;
         }
         let mut txs: Vec<Option<oneshot::Sender<()>>> = self.nodes.iter().map(|_| None).collect();
         for i in rollbacks.iter().copied().chain(
@@ -266,19 +278,21 @@ impl Engine {
                 }
             }
         });
-        granted
+        undoing
     }
 
-    /// Lets the nodes whose grant is being rolled back finish before a failure is reported,
-    /// so the caller sees no key of the attempt left behind. Unresponsive nodes clean up in
-    /// the background, each bounded by the per-node timeout.
+    /// Lets the nodes where the last attempt may have left something finish undoing it before
+    /// a failure is reported, so the caller sees no key of the attempt left behind (node-redlock
+    /// v5 awaits its rollback too). A node that had not answered gets the rest of its request's
+    /// timeout and then its rollback's: two per-node timeouts at most. Unresponsive nodes
+    /// clean up in the background.
     pub(super) async fn await_rollbacks(
         &self,
         nodes: Vec<usize>,
         chain: &mut [Option<Link>],
         node_timeout: Duration,
     ) {
-        let deadline = Instant::now() + node_timeout;
+        let deadline = Instant::now() + 2 * node_timeout;
         for i in nodes {
             if let Some(mut link) = chain[i].take() {
                 if timeout_at(deadline, &mut link).await.is_err() {
