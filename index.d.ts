@@ -205,12 +205,16 @@ declare class Redlock extends EventEmitter {
   /**
    * node-redlock v5: releases `lock` on every server where it still holds its value
    * (compare-and-delete) and sets `lock.expiration` to 0 at once. Resolves as soon as a quorum
-   * confirmed, including when the lock has expired or was already released.
+   * confirmed, including when the lock has expired or was already released. A server where the
+   * key holds another value (the lock was lost to another owner) counts against, and its key is
+   * kept: a lost lock is never reported as released.
    * @param lock - A lock from this Redlock.
    * @param settings - Per-call overrides (`retryCount`, `retryDelay`, `nodeTimeout`, …).
    * @returns The {@link Redlock.ExecutionResult}. Rejects with an
-   * {@link Redlock.ExecutionError} (reason `'unavailable'`) only when a quorum of the servers
-   * stayed unreachable through the retries; the lock then expires on its own.
+   * {@link Redlock.ExecutionError}: reason `'held'` at once when the servers where another
+   * owner holds the resource leave no quorum (`ResourceLockedError` votes), reason
+   * `'unavailable'` when a quorum of the servers stayed unreachable through the retries (the lock
+   * then expires on its own).
    */
   release(lock: Redlock.Lock, settings?: Redlock.SettingsOverrides): Promise<Redlock.ExecutionResult>
 
@@ -336,11 +340,14 @@ declare class Redlock extends EventEmitter {
 
   /**
    * node-redlock v4: releases `lock` (compare-and-delete on every server) and sets
-   * `lock.expiration` to 0 at once. Resolves `undefined`; promptly also when the lock is gone.
+   * `lock.expiration` to 0 at once. Resolves `undefined` once a quorum of servers deleted every
+   * key of it.
    * @param lock - The lock to release.
    * @param callback - Optional node-style callback `(err)`.
    * @returns Rejects with {@link Redlock.LockError} `Unable to fully release the lock on
-   * resource "…".` when a quorum of the servers stayed unreachable.
+   * resource "…".` as 4.2.0 does: at once when the lock expired, was released already or was
+   * lost to another owner on too many servers (v4 code learns so that its lock ran out during
+   * the critical section), or when a quorum of the servers stayed unreachable.
    */
   unlock(lock: Redlock.Lock, callback?: Redlock.Callback<void>): Promise<void>
 
@@ -430,12 +437,14 @@ declare class Redlock extends EventEmitter {
 
   /**
    * Deletes `resource` on every server where it holds `lockId` (compare-and-delete); a wrong
-   * id changes nothing. Resolves once a quorum of servers confirmed (deleted, or nothing of
-   * `lockId` was there), so it resolves promptly when the lock is not held.
+   * id deletes nothing. Resolves once a quorum of servers confirmed (deleted, or nothing of
+   * `lockId` and no other owner's key there), so it resolves promptly when the lock expired.
    *
    * @param resource - The locked Redis key.
    * @param lockId - The lock id it was acquired with (usually {@link Redlock.id}). Required.
-   * @returns Rejects only when a quorum of the servers stayed unreachable through the retries.
+   * @returns Rejects with an `Error` ("… locked by another owner") at once when another owner
+   * holds `resource` on too many servers for a quorum (the lock was lost, or `lockId` is not
+   * the owner's), and when a quorum of the servers stayed unreachable through the retries.
    * @throws `TypeError` / `RangeError` synchronously on bad arguments.
    */
   releaseLock(resource: string, lockId: string): Promise<void>
@@ -511,10 +520,11 @@ declare class IoredisClient {
    */
   acquireLock(resource: string, ttl: number, lockId?: string): Promise<boolean>
   /**
-   * Deletes `resource` if it holds `lockId`; a wrong id changes nothing.
+   * Deletes `resource` if it holds `lockId`; a wrong id deletes nothing.
    * @param resource - The locked Redis key.
    * @param lockId - The lock id it was acquired with. Required.
-   * @returns Rejects with an `Error` when the server is unreachable.
+   * @returns Resolves also when the key is gone. Rejects with an `Error` when the server is
+   * unreachable, or ("… locked by another owner") when the key holds another value.
    * @throws `TypeError` / `RangeError` synchronously on bad arguments.
    */
   releaseLock(resource: string, lockId: string): Promise<void>
@@ -575,10 +585,11 @@ declare class RedisJsClient {
    */
   acquireLock(resource: string, ttl: number, lockId?: string): Promise<boolean>
   /**
-   * Deletes `resource` if it holds `lockId`; a wrong id changes nothing.
+   * Deletes `resource` if it holds `lockId`; a wrong id deletes nothing.
    * @param resource - The locked Redis key.
    * @param lockId - The lock id it was acquired with. Required.
-   * @returns Rejects with an `Error` when the server is unreachable.
+   * @returns Resolves also when the key is gone. Rejects with an `Error` when the server is
+   * unreachable, or ("… locked by another owner") when the key holds another value.
    * @throws `TypeError` / `RangeError` synchronously on bad arguments.
    */
   releaseLock(resource: string, lockId: string): Promise<void>

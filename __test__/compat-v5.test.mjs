@@ -404,7 +404,8 @@ for (const n of SIZES) {
       await expectEverywhere(srvs, res, lock.value)
       await Promise.all(srvs.map((s) => s.redis.set(res, 'someone-else', 'PX', 5000)))
       await assert.rejects(rl.extend(lock, 2000, NO_RETRY), (e) => e instanceof ExecutionError && e.message === QUORUM_MESSAGE)
-      await rl.release(lock)
+      // A lost lock is never reported as released (docs/semantics.md "Release").
+      await assert.rejects(rl.release(lock), (e) => e instanceof ExecutionError)
       assert.deepEqual(await values(srvs, res), srvs.map(() => 'someone-else'), 'release never deletes another owner’s keys')
     })
 
@@ -559,6 +560,9 @@ describe('using()', () => {
 
   test('a held resource: using() rejects with the ExecutionError and never runs the routine', async () => {
     const { rl } = redlockOn(srvs(), U)
+    // Connections up first: on a connection still opening, two requests of different locks may
+    // leave in either order (noted on issue 10), and this test is about using(), not that.
+    await (await rl.acquire([uniqueResource('warm')], 1000)).release()
     const res = uniqueResource('using-held')
     const lock = await rl.acquire([res], 3000)
     let ran = false

@@ -124,8 +124,8 @@ describe('npm redlock@5.0.0-beta.2 interop', () => {
     assert.equal(await c.acquireLock(res, 5000), false)
     assert.deepEqual(await values(res), [lock.value, lock.value, lock.value], 'unchanged')
 
-    // redlock-rs releasing with its own id does not touch npm's lock.
-    await rs.releaseLock(res, rs.id)
+    // redlock-rs releasing with its own id does not touch npm's lock, and says so.
+    await assert.rejects(rs.releaseLock(res, rs.id), /another owner/)
     assert.deepEqual(await values(res), [lock.value, lock.value, lock.value])
 
     // After npm releases, redlock-rs gets it.

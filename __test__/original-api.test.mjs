@@ -281,7 +281,8 @@ describe('locking semantics (3 nodes)', () => {
     const id = 'my-lock-id:42'
     assert.equal(await a.acquireLock(res, 2000, id), true)
     await expectHeld(three(), res, id)
-    await a.releaseLock(res, a.id) // the default id is not the stored one
+    // The default id is not the stored one: another owner's lock, refused (docs/semantics.md).
+    await assert.rejects(a.releaseLock(res, a.id), /another owner/)
     assert.deepEqual(await values(three(), res), [id, id, id])
     await a.releaseLock(res, id)
     assert.deepEqual(await values(three(), res), [null, null, null])
@@ -373,8 +374,9 @@ describe('locking semantics (3 nodes)', () => {
     const b = redlockOn(three(), NO_RETRY)
     assert.equal(await a.acquireLock(res, 3000), true)
     await expectHeld(three(), res, a.id)
-    await a.releaseLock(res, 'not-the-owner')
-    await b.releaseLock(res, b.id)
+    // Refused: the lock is another owner's (never reported as released).
+    await assert.rejects(a.releaseLock(res, 'not-the-owner'), /another owner/)
+    await assert.rejects(b.releaseLock(res, b.id), /another owner/)
     assert.deepEqual(await values(three(), res), [a.id, a.id, a.id])
     for (const p of await pttls(three(), res)) assert.ok(p > 2000, `PTTL ${p}`)
     assert.equal(await b.acquireLock(res, 3000), false, 'still held')
@@ -496,7 +498,7 @@ describe('a client on its own server', () => {
       await sleep(300) // longer than a retry delay: nothing follows the answer
       assert.equal((await lockWrites(s)) - c0, 1, 'one attempt: no lock write after the answer')
       assert.equal(await c.acquireLock(res, 2000), false, 'not re-entrant')
-      await other.releaseLock(res, other.id)
+      await assert.rejects(other.releaseLock(res, other.id), /another owner/)
       assert.equal(await s.redis.get(res), c.id, 'wrong id keeps it')
       await c.releaseLock(res, c.id)
       assert.equal(await s.redis.get(res), null)

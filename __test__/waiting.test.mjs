@@ -146,8 +146,9 @@ describe('waiting for a held resource (docs/semantics.md)', () => {
     const inbox = await Promise.all(servers.map((s) => subscribe(s, CHANNEL + key)))
     const rl = redlock({ retryCount: 0 })
     const lock = await rl.acquire([key], 5000)
+    // Lost to another owner everywhere: the release deletes nothing and is refused.
     await Promise.all(servers.map((s) => s.redis.set(key, 'someone-else')))
-    await lock.release()
+    await assert.rejects(lock.release(), Redlock.ExecutionError)
     // A later announcement on the same channel proves the subscribers were live meanwhile.
     const rl2 = redlock({ retryCount: 0 })
     await Promise.all(servers.map((s) => s.redis.del(key)))

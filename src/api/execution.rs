@@ -100,25 +100,32 @@ pub async fn extend(
     }
 }
 
-/// Releases on every node; only unreachable nodes make it fail.
+/// Releases on every node. Fails when nodes were unreachable, or when the lock was lost to
+/// another owner on too many of them (`full`: also when it was already gone there, as
+/// node-redlock v4's `unlock`).
 pub async fn release(
     engine: &Engine,
     leases: &Leases,
     spec: &LockSpec,
     settings: &Settings,
+    full: bool,
 ) -> Execution {
     let start = epoch_ms_now();
     leases.remove(&spec.value);
     let mut rec = Recorder::new(settings);
-    let result = engine
-        .release(spec, release_timeout(settings), settings, |v| rec.record(v))
-        .await
-        .map(|r| Granted {
-            attempts: r.attempts,
-            validity: Duration::ZERO,
-            expires_at: Instant::now(),
-            votes: Vec::new(),
-        });
+    let timeout = release_timeout(settings);
+    let observe = |v: &[Option<Vote>]| rec.record(v);
+    let result = if full {
+        engine.release_fully(spec, timeout, settings, observe).await
+    } else {
+        engine.release(spec, timeout, settings, observe).await
+    };
+    let result = result.map(|r| Granted {
+        attempts: r.attempts,
+        validity: Duration::ZERO,
+        expires_at: Instant::now(),
+        votes: Vec::new(),
+    });
     Execution {
         result,
         attempts: rec.attempts,

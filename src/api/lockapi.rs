@@ -155,8 +155,13 @@ mod tests {
             .await
             .unwrap());
         assert!(nodes.iter().all(|m| m.get("r").as_deref() == Some("id")));
-        // Wrong-id release keeps the lock; the right one frees it.
-        h.release_lock("r".into(), "other".into()).await.unwrap();
+        // Wrong-id release keeps the lock and is refused (another owner holds it); the right one
+        // frees it.
+        let e = h
+            .release_lock("r".into(), "other".into())
+            .await
+            .unwrap_err();
+        assert!(e.0.contains("locked by another owner"), "{}", e.0);
         assert!(nodes.iter().all(|m| m.get("r").as_deref() == Some("id")));
         h.release_lock("r".into(), "id".into()).await.unwrap();
         assert!(nodes.iter().all(|m| m.get("r").is_none()));

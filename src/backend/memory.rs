@@ -1,7 +1,7 @@
 //! An in-memory backend for unit tests of the engine: one "node" is a key/value map with
 //! expiries on tokio's clock, plus knobs for latency, errors, pauses and lost replies.
 
-use super::{Backend, BoxFuture, NodeError, Vote};
+use super::{Backend, BoxFuture, NodeError, ReleaseReply, Vote};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -169,14 +169,19 @@ impl Backend for MemoryBackend {
         &self,
         resources: Arc<[String]>,
         value: Arc<str>,
-    ) -> BoxFuture<Result<u64, NodeError>> {
+    ) -> BoxFuture<Result<ReleaseReply, NodeError>> {
         self.0.release_calls.fetch_add(1, Ordering::SeqCst);
         self.0.op(move |n| {
             let mut m = n.keys.lock().unwrap();
             let now = Instant::now();
             let mut deleted = 0;
+            let mut foreign = 0;
             for r in resources.iter() {
-                if MemoryNode::live(&m, r, now) == Some(&*value) {
+                let held = MemoryNode::live(&m, r, now).map(|v| v == &*value);
+                if held == Some(false) {
+                    foreign += 1;
+                }
+                if held == Some(true) {
                     m.remove(r);
                     deleted += 1;
                     if !n.mute.load(Ordering::SeqCst) {
@@ -187,7 +192,7 @@ impl Backend for MemoryBackend {
                     }
                 }
             }
-            deleted
+            ReleaseReply { deleted, foreign }
         })
     }
 

@@ -19,16 +19,28 @@ pub enum Vote {
     /// acquire: every key was absent and is now set; extend: extended; release: deleted.
     Yes,
     /// acquire: at least one key holds another value, nothing written; extend: not held with
-    /// this value; release: nothing of ours held.
+    /// this value; release: at least one key holds another value (the lock was lost to another
+    /// owner): against.
     No,
-    /// acquire only: at least one key already holds this very value (and none another value);
+    /// acquire: at least one key already holds this very value (and none another value);
     /// nothing written. Counts as `No`, but a rollback never deletes a lock that existed before
-    /// the attempt.
+    /// the attempt. release: no key holds another value, but not every key held ours (expired
+    /// or already released): nothing of ours is left, which confirms a release (v5) but is not
+    /// a full release (v4).
     Own,
     /// The node failed (connection, script or server error).
     Error(NodeError),
     /// No answer within the per-node timeout.
     Timeout,
+}
+
+/// What a release (or rollback) found on one node.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReleaseReply {
+    /// Keys that held the value and were deleted.
+    pub deleted: u64,
+    /// Keys that hold another value (another owner has the resource): never deleted.
+    pub foreign: u64,
 }
 
 /// A node-level failure (connection, script or server error). The text is already free of
@@ -67,12 +79,13 @@ pub trait Backend: Send + Sync + 'static {
         ttl_ms: u64,
     ) -> BoxFuture<Result<bool, NodeError>>;
 
-    /// Deletes the keys that hold `value`; returns how many were deleted.
+    /// Deletes the keys that hold `value`; says how many were deleted and how many hold
+    /// another value.
     fn release(
         &self,
         resources: Arc<[String]>,
         value: Arc<str>,
-    ) -> BoxFuture<Result<u64, NodeError>>;
+    ) -> BoxFuture<Result<ReleaseReply, NodeError>>;
 
     /// Like `release`, for undoing a failed attempt: nobody is told (a real release wakes the
     /// waiters; the rollback of a partial lock would only wake them for nothing).
@@ -80,7 +93,7 @@ pub trait Backend: Send + Sync + 'static {
         &self,
         resources: Arc<[String]>,
         value: Arc<str>,
-    ) -> BoxFuture<Result<u64, NodeError>> {
+    ) -> BoxFuture<Result<ReleaseReply, NodeError>> {
         self.release(resources, value)
     }
 

@@ -1,7 +1,10 @@
 //! Release: the keys holding the value deleted on every node. Done once a quorum of nodes
 //! confirmed (deleted, or nothing of ours was there), so a lock that is simply gone is
-//! released at once; only unreachable nodes cause retries, at most 10 even when `retryCount`
-//! is unbounded, so a release never hangs.
+//! released at once. A node where a key holds another value refuses: the lock was lost to
+//! another owner, which is never reported as released, and retrying cannot change it. Only
+//! unreachable nodes cause retries, at most 10 even when `retryCount` is unbounded, so a
+//! release never hangs. A full release (node-redlock v4's `unlock`) counts only nodes that
+//! deleted every key.
 
 use super::attempt::Policy;
 use super::outcome::{Cancel, LockSpec, Released};
@@ -20,9 +23,12 @@ pub(super) struct Release<'a> {
     settings: &'a Settings,
     node_timeout: Duration,
     max_attempts: u64,
-    /// Per node, over all attempts: answered (deleted or not held), and deleted.
+    /// Only nodes that deleted every key confirm (v4): keys already gone count against.
+    full: bool,
+    /// Per node, over all attempts: confirmed, deleted every key, refused (final).
     confirmed: Vec<bool>,
     deleted: Vec<bool>,
+    refused: Vec<bool>,
 }
 
 impl<'a> Release<'a> {
@@ -31,6 +37,7 @@ impl<'a> Release<'a> {
         spec: &'a LockSpec,
         node_timeout: Duration,
         settings: &'a Settings,
+        full: bool,
     ) -> Self {
         Release {
             engine,
@@ -38,8 +45,10 @@ impl<'a> Release<'a> {
             settings,
             node_timeout,
             max_attempts: settings.max_attempts().unwrap_or(11),
+            full,
             confirmed: vec![false; engine.len()],
             deleted: vec![false; engine.len()],
+            refused: vec![false; engine.len()],
         }
     }
 }
@@ -54,8 +63,18 @@ impl Ask for AskRelease {
         resources: Arc<[String]>,
         value: Arc<str>,
     ) -> impl Future<Output = Result<Vote, NodeError>> + Send + 'static {
+        let n = resources.len() as u64;
         let f = node.release(resources, value);
-        async move { Ok(if f.await? > 0 { Vote::Yes } else { Vote::No }) }
+        async move {
+            let r = f.await?;
+            Ok(if r.foreign > 0 {
+                Vote::No
+            } else if r.deleted == n {
+                Vote::Yes
+            } else {
+                Vote::Own
+            })
+        }
     }
 
     /// Every node is asked and waited for (or its timeout): the nodes that confirm count.
@@ -101,14 +120,28 @@ impl Policy for Release<'_> {
 
     fn judge(&mut self, round: &Round, attempt: u64) -> Result<Released, FailReason> {
         for (i, v) in round.votes.iter().enumerate() {
-            if matches!(v, Some(Vote::Yes) | Some(Vote::No)) {
-                self.confirmed[i] = true;
+            match v {
+                Some(Vote::Yes) => {
+                    self.confirmed[i] = true;
+                    self.deleted[i] = true;
+                }
+                Some(Vote::Own) if !self.full => self.confirmed[i] = true,
+                // Another owner's key (or, for a full release, keys already gone): final.
+                Some(Vote::No) | Some(Vote::Own) if !self.confirmed[i] => self.refused[i] = true,
+                _ => {}
             }
-            self.deleted[i] |= *v == Some(Vote::Yes);
         }
         let count = self.confirmed.iter().filter(|c| **c).count();
-        if count < self.engine.quorum() {
-            return Err(FailReason::Unavailable);
+        let quorum = self.engine.quorum();
+        if count < quorum {
+            let open = (0..self.confirmed.len())
+                .filter(|&i| !self.confirmed[i] && !self.refused[i])
+                .count();
+            return Err(if count + open < quorum {
+                FailReason::Held
+            } else {
+                FailReason::Unavailable
+            });
         }
         Ok(Released {
             attempts: attempt,
@@ -122,7 +155,11 @@ impl Policy for Release<'_> {
         attempt: u64,
         cancel: &mut Option<Cancel>,
     ) -> Result<(), FailReason> {
-        if attempt < self.max_attempts && Engine::pause_before_retry(self.settings, cancel).await {
+        // Refusals are final: another attempt cannot change them.
+        if reason != FailReason::Held
+            && attempt < self.max_attempts
+            && Engine::pause_before_retry(self.settings, cancel).await
+        {
             Ok(())
         } else {
             Err(reason)

@@ -368,6 +368,7 @@ async fn release_rules() {
         .unwrap();
     assert_eq!(r.deleted_on, 2);
     assert_eq!(nodes[2].get("res").as_deref(), Some("other"));
+    nodes[2].put("res", "other", Duration::ZERO);
     // A failing minority does not fail the release.
     nodes[0].set_failing(true);
     assert!(engine
@@ -684,4 +685,75 @@ async fn a_failed_shorter_extend_caps_the_lock() {
         .await
         .unwrap_err();
     assert_eq!((f.reason, f.attempts), (FailReason::Expired, 0));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lock_lost_to_another_owner_is_never_reported_as_released() {
+    let (engine, nodes) = cluster(3);
+    let sp = spec("mine");
+    let t = Duration::from_millis(100);
+    engine
+        .acquire(&sp, TTL, &settings(0.0), None, |_| {})
+        .await
+        .unwrap();
+    // Another owner took the resource on two of three nodes (our keys expired there).
+    for m in &nodes[1..] {
+        m.put("res", "other", Duration::from_secs(60));
+    }
+    let f = engine
+        .release(&sp, t, &settings(10.0), |_| {})
+        .await
+        .unwrap_err();
+    // Refused at once: retrying cannot change another owner's key.
+    assert_eq!((f.reason, f.attempts), (FailReason::Held, 1));
+    assert!(
+        nodes[0].get("res").is_none(),
+        "ours is still deleted where it was ours"
+    );
+    assert!(nodes[1..]
+        .iter()
+        .all(|m| m.get("res").as_deref() == Some("other")));
+    // Lost on one node only: a quorum confirms, the release succeeds.
+    for m in &nodes {
+        m.put("res", "other", Duration::ZERO);
+    }
+    engine
+        .acquire(&sp, TTL, &settings(0.0), None, |_| {})
+        .await
+        .unwrap();
+    nodes[2].put("res", "other", Duration::from_secs(60));
+    let r = engine
+        .release(&sp, t, &settings(10.0), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(r.deleted_on, 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_full_release_needs_a_quorum_of_nodes_that_deleted_every_key() {
+    let (engine, nodes) = cluster(3);
+    let sp = spec("mine");
+    let t = Duration::from_millis(100);
+    // Gone everywhere: a release confirms, a full release (v4 unlock) refuses at once.
+    let r = engine
+        .release(&sp, t, &settings(10.0), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(r.deleted_on, 0);
+    let f = engine
+        .release_fully(&sp, t, &settings(10.0), |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!((f.reason, f.attempts), (FailReason::Held, 1));
+    // Held on two of three: a full release succeeds.
+    engine
+        .acquire(&sp, TTL, &settings(0.0), None, |_| {})
+        .await
+        .unwrap();
+    nodes[2].put("res", "mine", Duration::ZERO);
+    let r = engine
+        .release_fully(&sp, t, &settings(10.0), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(r.deleted_on, 2);
 }

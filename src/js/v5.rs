@@ -55,13 +55,14 @@ fn reason_name(r: FailReason) -> &'static str {
 
 /// Vote codes for the facade's statistics: `f` for, `a` against, `e` error, `t` timeout, `p`
 /// pending. For a release, a node with nothing of ours left confirmed it as much as one that
-/// deleted: both are votes for.
+/// deleted: both are votes for; a node where another owner holds a key is against.
 fn convert_attempts(
     attempts: &[AttemptVotes],
     timeout_ms: u128,
     releasing: bool,
 ) -> (Vec<String>, Vec<String>) {
-    let no = if releasing { 'f' } else { 'a' };
+    // A release: `Own` (nothing of ours left) confirms it; `No` (another owner's key) is against.
+    let own = if releasing { 'f' } else { 'a' };
     let mut messages = Vec::new();
     let codes = attempts
         .iter()
@@ -69,7 +70,8 @@ fn convert_attempts(
             a.iter()
                 .map(|v| match v {
                     Some(Vote::Yes) => 'f',
-                    Some(Vote::No) | Some(Vote::Own) => no,
+                    Some(Vote::No) => 'a',
+                    Some(Vote::Own) => own,
                     Some(Vote::Error(e)) => {
                         messages.push(e.0.clone());
                         'e'
@@ -335,7 +337,7 @@ impl NativeRedlock {
         let timeout_ms = execution::release_timeout(&settings).as_millis();
         let lock = LockSpec::new(resources, &value, false);
         self.start(env, queue, id, lock, |holder, leases, spec| async move {
-            let x = execution::release(&holder.engine, &leases, &spec, &settings).await;
+            let x = execution::release(&holder.engine, &leases, &spec, &settings, v4).await;
             let mut out = to_native(x, value, timeout_ms, true, |_| {
                 execution::release_message(api(v4), &listed(&spec, given))
             });

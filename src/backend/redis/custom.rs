@@ -3,7 +3,7 @@
 
 use super::node::{RedisNode, Sent};
 use super::scripts::CustomScripts;
-use crate::backend::{Backend, BoxFuture, NodeError, Vote};
+use crate::backend::{Backend, BoxFuture, NodeError, ReleaseReply, Vote};
 use crate::signals::Signals;
 use redis::Script;
 use std::sync::Arc;
@@ -72,19 +72,25 @@ impl Backend for ScriptedNode {
         &self,
         resources: Arc<[String]>,
         value: Arc<str>,
-    ) -> BoxFuture<Result<u64, NodeError>> {
+    ) -> BoxFuture<Result<ReleaseReply, NodeError>> {
         let Some(s) = &self.scripts.release else {
             return self.node.release(resources, value);
         };
+        // node-redlock's convention: the number of keys deleted (a lost lock cannot be told).
         let f = self.eval(s, resources, value, None);
-        Box::pin(async move { Ok(f.await?.max(0) as u64) })
+        Box::pin(async move {
+            Ok(ReleaseReply {
+                deleted: f.await?.max(0) as u64,
+                foreign: 0,
+            })
+        })
     }
 
     fn rollback(
         &self,
         resources: Arc<[String]>,
         value: Arc<str>,
-    ) -> BoxFuture<Result<u64, NodeError>> {
+    ) -> BoxFuture<Result<ReleaseReply, NodeError>> {
         match &self.scripts.release {
             Some(_) => self.release(resources, value),
             None => self.node.rollback(resources, value),

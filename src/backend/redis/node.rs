@@ -4,9 +4,9 @@
 use super::config::NodeConfig;
 use super::connect::{AnyConn, Handle};
 use super::listener::Releases;
-use super::scripts::NodeScripts;
+use super::scripts::{self, NodeScripts};
 use super::tls;
-use crate::backend::{Backend, BoxFuture, NodeError, Vote};
+use crate::backend::{Backend, BoxFuture, NodeError, ReleaseReply, Vote};
 use crate::signals::Signals;
 use std::future::Future;
 use std::sync::atomic::AtomicBool;
@@ -239,15 +239,16 @@ impl Backend for RedisNode {
         &self,
         resources: Arc<[String]>,
         value: Arc<str>,
-    ) -> BoxFuture<Result<u64, NodeError>> {
+    ) -> BoxFuture<Result<ReleaseReply, NodeError>> {
         let script = self.state.scripts.release;
         self.run(resources, move |mut c| async move {
             let r = script
                 .key(&*c.keys)
                 .arg(&*value)
                 .arg(&crate::signals::release_tag_bytes(&value)[..])
-                .invoke_async(&mut c.conn)
-                .await;
+                .invoke_async::<redis::Value>(&mut c.conn)
+                .await
+                .map(|v| scripts::release_reply(&v));
             (Sent::Script, r)
         })
     }
@@ -259,7 +260,7 @@ impl Backend for RedisNode {
         &self,
         resources: Arc<[String]>,
         value: Arc<str>,
-    ) -> BoxFuture<Result<u64, NodeError>> {
+    ) -> BoxFuture<Result<ReleaseReply, NodeError>> {
         let code = self.state.scripts.release_lua;
         self.run(resources, move |mut c| async move {
             let r = redis::cmd("EVAL")
@@ -267,8 +268,9 @@ impl Backend for RedisNode {
                 .arg(c.keys.len())
                 .arg(&*c.keys)
                 .arg(&*value)
-                .query_async(&mut c.conn)
-                .await;
+                .query_async::<redis::Value>(&mut c.conn)
+                .await
+                .map(|v| scripts::release_reply(&v));
             (Sent::Command, r)
         })
     }

@@ -41,25 +41,50 @@ return 1
 "#;
 
 /// KEYS = resources; ARGV[1] = value; ARGV[2] (optional) = release tag
-/// (`signals::release_tag`). Deletes the keys that hold the value; returns how many. With a tag
+/// (`signals::release_tag`). Deletes the keys that hold the value; returns `{deleted, foreign}`:
+/// how many it deleted, and how many hold another value (a lock lost to another owner, which a
+/// release must not report as released; a key of another type counts too). With a tag
 /// (a release), each deletion is announced on `redlock-rs:released:<key>` with the tag as the
 /// message, so waiters retry at once instead of polling, and a process hearing the same release
 /// from N nodes acts on it once (`pcall`: a user without Pub/Sub permission still releases).
 /// Without one (the rollback of a failed attempt) nobody is told: it would only wake waiters for
 /// nothing.
 pub const RELEASE_LUA: &str = r#"
-local count = 0
+local deleted, foreign = 0, 0
 for _, key in ipairs(KEYS) do
-  if redis.pcall("GET", key) == ARGV[1] then
+  local v = redis.pcall("GET", key)
+  if v == ARGV[1] then
     redis.call("DEL", key)
     if ARGV[2] then
       redis.pcall("PUBLISH", "redlock-rs:released:" .. key, ARGV[2])
     end
-    count = count + 1
+    deleted = deleted + 1
+  elseif v then
+    foreign = foreign + 1
   end
 end
-return count
+return {deleted, foreign}
 "#;
+
+/// A release script's reply: `{deleted, foreign}` from [`RELEASE_LUA`], or the number of keys
+/// deleted from a caller's script (node-redlock's convention, which cannot tell a lost lock).
+pub fn release_reply(v: &redis::Value) -> crate::backend::ReleaseReply {
+    use redis::Value;
+    let n = |v: &Value| match v {
+        Value::Int(n) => (*n).max(0) as u64,
+        _ => 0,
+    };
+    match v {
+        Value::Array(items) => crate::backend::ReleaseReply {
+            deleted: items.first().map_or(0, n),
+            foreign: items.get(1).map_or(0, n),
+        },
+        v => crate::backend::ReleaseReply {
+            deleted: n(v),
+            foreign: 0,
+        },
+    }
+}
 
 /// The Pub/Sub pattern that matches every release announcement.
 pub const RELEASED_PATTERN: &str = "redlock-rs:released:*";
