@@ -554,6 +554,8 @@ describe('using()', () => {
       message: THRESHOLD_MESSAGE,
     })
     await assert.rejects(rl.using([res], 1000), { message: INVARIANT_MESSAGE })
+    // The duration forgotten: node-redlock v5's duration message, as a TypeError.
+    await assert.rejects(rl.using([res], async () => 1), (e) => e instanceof TypeError && e.message === 'Duration must be an integer value in milliseconds.')
     await assert.rejects(rl.using([res], 1000, { ...U }), { message: INVARIANT_MESSAGE })
     assert.deepEqual(await values(srvs(), res), [null, null, null], 'nothing was locked by refused calls')
   })

@@ -1,7 +1,7 @@
 'use strict'
 // `using()`: acquire, run the routine while native timers extend the lock, release afterwards.
 
-const { call, ExecutionError } = require('./errors.js')
+const { call, typeError, ExecutionError } = require('./errors.js')
 const { Lock } = require('./lock.js')
 const { coreOf } = require('./core.js')
 const operations = require('./operations.js')
@@ -16,6 +16,8 @@ const THRESHOLD_MESSAGE =
 async function using(redlock, resources, duration, settingsOrRoutine, optionalRoutine) {
   const settings = typeof settingsOrRoutine === 'function' ? {} : settingsOrRoutine || {}
   const routine = typeof settingsOrRoutine === 'function' ? settingsOrRoutine : optionalRoutine
+  // `using(resources, routine)`: the duration was forgotten (v5's message, not the INVARIANT).
+  if (typeof duration === 'function') throw typeError('Duration must be an integer value in milliseconds.')
   if (typeof routine !== 'function') throw new Error('INVARIANT: routine is not a function.')
   const threshold =
     settings.automaticExtensionThreshold !== undefined
