@@ -202,7 +202,21 @@ function nodeOptions(c, i) {
 
 /** The native node for entry `i` of `new Redlock(clients)`. */
 function nativeOf(c, i) {
-  return natives.get(c) || call(() => new NativeClient(nodeOptions(c, i)))
+  const known = natives.get(c)
+  if (known) return known
+  try {
+    return call(() => new NativeClient(nodeOptions(c, i)))
+  } catch (e) {
+    throw located(e, c, `clients[${i}]`)
+  }
+}
+
+/** An argument error about an entry's URL or options names the entry (`clients[2]…`). */
+function located(e, c, where) {
+  if (!(e instanceof TypeError || e instanceof RangeError) || e.message.startsWith(where)) return e
+  if (typeof c === 'string' && e.message.startsWith('url ')) e.message = `${where}${e.message.slice(3)}`
+  else if (/^(url|options\.)/.test(e.message)) e.message = `${where}: ${e.message}`
+  return e
 }
 
 function isPlainObject(o) {

@@ -85,11 +85,23 @@ impl fmt::Debug for NodeConfig {
 }
 
 impl NodeConfig {
-    /// Parses `redis://[user[:password]@]host[:port][/db]` (or `rediss://`). The error never
-    /// repeats the URL, which may hold a password.
+    /// Parses `redis://[user[:password]@]host[:port][/db]` (or `rediss://`). The error says
+    /// what is wrong but never repeats the URL: a malformed one may still hold a password.
     pub fn from_url(url: &str) -> Result<NodeConfig, ArgError> {
-        let bad = || ArgError::type_error("url must be a valid redis:// or rediss:// URL.");
         let lower = url.to_ascii_lowercase();
+        let why = if lower.starts_with("redis://") || lower.starts_with("rediss://") {
+            "it could not be parsed (a bad host, port or database number?)"
+        } else if lower.contains("://") {
+            "it has another scheme"
+        } else {
+            "it has no redis:// or rediss:// scheme"
+        };
+        let bad = || {
+            ArgError::type_error(format!(
+                "url must be a redis:// or rediss:// URL (redis://[[user]:password@]host[:port][/db]); \
+                 {why}."
+            ))
+        };
         if !(lower.starts_with("redis://") || lower.starts_with("rediss://")) {
             return Err(bad());
         }
@@ -195,6 +207,23 @@ impl NodeConfig {
     /// A redis error as text without credentials (the crate does not print them, but a server
     /// error could echo input; strip the password wherever it appears).
     pub(super) fn sanitize(&self, e: redis::RedisError) -> NodeError {
+        if e.kind() == redis::ErrorKind::AuthenticationFailed {
+            // The client library drops the server's reason ("Password authentication failed -
+            // AuthenticationFailed"); say what the caller can check instead.
+            let who = match &self.username {
+                Some(u) if !u.is_empty() => format!("user \"{u}\""),
+                _ => "the default user".into(),
+            };
+            let given = if self.password.as_deref().is_some_and(|p| !p.is_empty()) {
+                "a password was sent"
+            } else {
+                "no password was sent"
+            };
+            return NodeError(format!(
+                "authentication failed for {who} ({given}): the password is wrong, the ACL user \
+                 does not exist or is disabled, or the server has no password set"
+            ));
+        }
         let mut s = e.to_string();
         if let Some(p) = self.password.as_deref().filter(|p| !p.is_empty()) {
             s = s.replace(p, "***");
@@ -228,10 +257,18 @@ mod tests {
             c.redacted_url(),
             "redis://redis%3A%2F%2F%5B%3A%3A1@127.0.0.1:6379"
         );
-        for bad in ["http://x", "redis://:pw@[bad", "", "not a url"] {
+        for bad in ["http://x", "redis://:pw@[bad", "", "not a url", "pw@host"] {
             let e = NodeConfig::from_url(bad).unwrap_err();
-            assert!(!e.message.contains("pw"));
+            assert!(!e.message.contains("pw"), "{}", e.message);
         }
+        let e = NodeConfig::from_url("7901").unwrap_err();
+        assert!(
+            e.message.contains("no redis:// or rediss:// scheme"),
+            "{}",
+            e.message
+        );
+        let e = NodeConfig::from_url("redis://h:notaport").unwrap_err();
+        assert!(e.message.contains("could not be parsed"), "{}", e.message);
     }
 
     #[test]
