@@ -136,6 +136,9 @@ pub struct CompletionFailure {
 struct Shared {
     done: Mutex<Vec<Completion>>,
     wake: Mutex<Wake>,
+    /// Set when the queue's JavaScript environment goes away (a worker thread terminated, the
+    /// main thread exiting): its operations stop instead of running on with nobody to tell.
+    closed: tokio::sync::watch::Sender<bool>,
 }
 
 /// The JS thread's side: counts operations in flight to ref the wake-up function only while
@@ -195,6 +198,7 @@ impl CompletionQueue {
             shared: Arc::new(Shared {
                 done: Mutex::new(Vec::new()),
                 wake: Mutex::new(on_ready),
+                closed: tokio::sync::watch::channel(false).0,
             }),
             inflight: 0,
         }
@@ -249,6 +253,24 @@ impl CompletionQueue {
             }
         }
         Ok(out)
+    }
+}
+
+/// The queue lives as long as its environment (one per module instance): it is finalized when
+/// that environment is torn down.
+impl Drop for CompletionQueue {
+    fn drop(&mut self) {
+        self.shared.closed.send_replace(true);
+    }
+}
+
+impl Completer {
+    /// Resolves when the queue's environment went away (never before).
+    pub fn closed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.shared.closed.subscribe();
+        async move {
+            let _ = rx.wait_for(|c| *c).await;
+        }
     }
 }
 

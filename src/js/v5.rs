@@ -217,7 +217,16 @@ impl NativeRedlock {
     {
         let work = work(self.holder().clone(), self.leases().clone(), spec);
         let done = queue.begin(env, id)?;
-        super::dispatch::submit(async move { done.complete(work.await) });
+        let closed = done.closed();
+        super::dispatch::submit(async move {
+            // A terminated worker's operations stop (as its process would have): nobody can
+            // receive their result, and an acquire with `retryCount: -1` would otherwise retry
+            // forever and take a lock nobody holds.
+            tokio::select! {
+                x = work => done.complete(x),
+                _ = closed => {}
+            }
+        });
         Ok(())
     }
 }
