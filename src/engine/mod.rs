@@ -47,6 +47,28 @@ pub struct Engine {
     /// instead of sleeping its whole retry delay.
     signals: Arc<Signals>,
     watching: std::sync::Once,
+    /// Node work left running after an operation returned (rollbacks, late replies), so that
+    /// `quit()` can let it finish before the connections close.
+    background: Arc<Background>,
+}
+
+/// Counts the engine's background tasks.
+#[derive(Default)]
+pub(crate) struct Background {
+    running: std::sync::atomic::AtomicUsize,
+    idle: tokio::sync::Notify,
+}
+
+/// Held by one background task; its drop marks the task finished.
+pub(crate) struct BackgroundTask(Arc<Background>);
+
+impl Drop for BackgroundTask {
+    fn drop(&mut self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        if self.0.running.fetch_sub(1, SeqCst) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
 }
 
 impl Engine {
@@ -69,6 +91,7 @@ impl Engine {
             chains: Chains::default(),
             signals,
             watching: std::sync::Once::new(),
+            background: Arc::default(),
         }
     }
 
@@ -78,6 +101,31 @@ impl Engine {
 
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
+    }
+
+    /// Marks a background task as running until the returned guard is dropped.
+    pub(crate) fn background_task(&self) -> BackgroundTask {
+        self.background
+            .running
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        BackgroundTask(self.background.clone())
+    }
+
+    /// Waits until no background node work is left (rollbacks, late replies), at most `within`.
+    pub async fn settled(&self, within: Duration) {
+        use std::sync::atomic::Ordering::SeqCst;
+        let deadline = Instant::now() + within;
+        loop {
+            let idle = self.background.idle.notified();
+            tokio::pin!(idle);
+            idle.as_mut().enable();
+            if self.background.running.load(SeqCst) == 0 {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, idle).await.is_err() {
+                return;
+            }
+        }
     }
 
     /// Votes a verdict needs.

@@ -245,7 +245,9 @@ impl Engine {
         }
         let nodes = self.nodes.clone();
         let (res, val) = (spec.resources.clone(), spec.value.clone());
+        let task = self.background_task();
         tokio::spawn(async move {
+            let _task = task;
             let undo = |i: usize, tx: Option<oneshot::Sender<()>>| {
                 let f = nodes[i].rollback(res.clone(), val.clone());
                 async move {

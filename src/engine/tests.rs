@@ -757,3 +757,35 @@ async fn a_full_release_needs_a_quorum_of_nodes_that_deleted_every_key() {
         .unwrap();
     assert_eq!(r.deleted_on, 2);
 }
+
+#[tokio::test(start_paused = true)]
+async fn settled_waits_for_the_rollbacks_left_running_and_no_longer() {
+    let (engine, nodes) = cluster(3);
+    // Nothing running: at once.
+    let t = Instant::now();
+    engine.settled(Duration::from_secs(5)).await;
+    assert_eq!(t.elapsed(), Duration::ZERO);
+    // Two paused nodes: the attempt fails, and their rollbacks run on in the background
+    // (each bounded by the per-node timeout).
+    nodes[1].set_paused(true);
+    nodes[2].set_paused(true);
+    engine
+        .acquire(&spec("a"), TTL, &settings(0.0), None, |_| {})
+        .await
+        .unwrap_err();
+    let t = Instant::now();
+    engine.settled(Duration::from_secs(5)).await;
+    let waited = t.elapsed();
+    assert!(
+        waited > Duration::ZERO,
+        "it waited for the background rollbacks"
+    );
+    assert!(waited <= Duration::from_millis(2 * 100), "{waited:?}");
+    assert_eq!(
+        engine
+            .background
+            .running
+            .load(std::sync::atomic::Ordering::SeqCst),
+        0
+    );
+}

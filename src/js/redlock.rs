@@ -14,6 +14,9 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use std::sync::Arc;
 
+/// How long `quit()` lets running node work (rollbacks, late replies) finish.
+const QUIT_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
 pub const NO_CLIENTS_MESSAGE: &str = "Redlock must be instantiated with at least one redis client.";
 
 /// The resolved settings (`nodeTimeout: null` = derived from each TTL).
@@ -278,12 +281,18 @@ impl NativeRedlock {
         release_lock(env, &self.holder, resource, lock_id)
     }
 
-    /// Closes the connections of every node.
+    /// Closes the connections of every node, once the node work still running (rollbacks of
+    /// failed attempts, late replies) has finished — at most 1 s.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn quit<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>> {
-        for n in &self.nodes {
-            n.quit();
-        }
-        env.spawn_future(async { Ok(()) })
+        let holder = self.holder.clone();
+        let nodes = self.nodes.clone();
+        env.spawn_future(async move {
+            holder.engine.settled(QUIT_GRACE).await;
+            for n in &nodes {
+                n.quit();
+            }
+            Ok(())
+        })
     }
 }
