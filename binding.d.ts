@@ -85,7 +85,10 @@ export declare class NativeRedlock {
   nodeTimeoutFor(ttl: unknown): number
   acquireLock(resource: string, ttl: number, lockId?: string): Promise<boolean>
   releaseLock(resource: string, lockId: string): Promise<void>
-  /** Closes the connections of every node. */
+  /**
+   * Closes the connections of every node, once the node work still running (rollbacks of
+   * failed attempts, late replies) has finished — at most 1 s.
+   */
   quit(): Promise<void>
   /**
    * Starts acquiring `resources` with a fresh random value; the result (check `ok`) arrives

@@ -275,8 +275,10 @@ declare class Redlock extends EventEmitter {
   using<T>(resources: string[], duration: number, routine: (signal: Redlock.RedlockAbortSignal) => Promise<T>): Promise<T>
 
   /**
-   * Closes redlock-rs's own connections, then calls `quit()` on the `ioredis` / node-redis
-   * client objects that were given (as node-redlock does). Locks are not released. With a
+   * Closes redlock-rs's own connections — once the node work still running has finished (the
+   * rollback of a failed attempt on a slow server, a late reply), at most 1 s — then calls
+   * `quit()` on the `ioredis` / node-redis client objects that were given (as node-redlock
+   * does). Locks are not released. With a
    * node-style callback (v4), it is called once done.
    */
   quit(callback?: Redlock.Callback<void>): Promise<void>
