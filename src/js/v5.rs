@@ -16,6 +16,7 @@ use napi_derive::napi;
 use std::future::Future;
 use std::sync::Arc;
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 /// Cancels a pending `acquire` (the facade wires it to an `AbortSignal`).
 #[napi]
@@ -131,13 +132,8 @@ fn to_native(
             attempts_remaining: None,
         },
         Err(f) => {
-            let capped = f.capped;
             let mut out = failed(&f, value, (attempts, messages), x.start);
             out.message = Some(describe(&f));
-            // A failed extend that may have shortened keys: the lock's new, earlier end.
-            if let Some(c) = capped {
-                out.expiration = to_epoch_ms(c).floor();
-            }
             out
         }
     }
@@ -158,6 +154,16 @@ impl NativeRedlock {
                 .and_then(|i| base.with(&i))
                 .map_err(|e| throw(env, e)),
         }
+    }
+}
+
+/// The `expiration` a lock shows after a failed extend, given the one it showed before
+/// (`shown`): a failed extend to a shorter duration may have shortened the keys on some nodes
+/// (`capped`), so the lock is then only valid until that earlier end; never later than before.
+fn shown_after_failed_extend(shown: f64, capped: Option<Instant>) -> f64 {
+    match capped.map(|c| to_epoch_ms(c).floor()) {
+        Some(end) if end > 0.0 && end < shown => end,
+        _ => shown,
     }
 }
 
@@ -305,11 +311,16 @@ impl NativeRedlock {
         let lock = LockSpec::new(resources, &value, false);
         self.start(env, queue, id, lock, |holder, leases, spec| async move {
             let x = execution::extend(&holder.engine, &leases, &spec, hint, ttl, &settings).await;
+            let capped = x.result.as_ref().err().and_then(|f| f.capped);
             let retries = settings.retry_count;
-            to_native(x, value, timeout_ms, false, |f| {
+            let mut out = to_native(x, value, timeout_ms, false, |f| {
                 let shown = listed(&spec, given);
                 execution::extend_message(api(v4), f.reason, f.attempts, &shown, retries)
-            })
+            });
+            if !out.ok {
+                out.expiration = shown_after_failed_extend(expiration, capped);
+            }
+            out
         })
     }
 
