@@ -28,13 +28,48 @@ pub fn release_tag_bytes(value: &str) -> [u8; 16] {
 }
 
 /// Who waits for which resource; nodes' listeners call [`Signals::released`].
-#[derive(Default)]
 pub struct Signals {
     waiting: Mutex<HashMap<String, Arc<Notify>>>,
+    /// How one release wakes the waiters of its resource (`Notify::notify_one`: the
+    /// longest-waiting one).
+    wake: fn(&Notify),
     /// Releases already acted on, by resource and release tag: each of the N nodes announces
     /// the same release, and this process's own releases are acted on before any node's
     /// announcement arrives. One release must wake one waiter, not N.
     seen: Mutex<Seen>,
+}
+
+impl Signals {
+    /// `wake`: how one release wakes the waiters of its resource (see `engine::Rules::wake`).
+    pub fn new(wake: fn(&Notify)) -> Self {
+        Signals {
+            waiting: Mutex::default(),
+            wake,
+            seen: Mutex::default(),
+        }
+    }
+}
+
+impl Default for Signals {
+    fn default() -> Self {
+        Signals::new(Notify::notify_one)
+    }
+}
+
+/// How many of two waiters one `wake` wakes (for tests of the wake rule).
+#[cfg(test)]
+pub(crate) fn woken_of_two(wake: fn(&Notify)) -> usize {
+    use futures_util::FutureExt;
+    let n = Notify::new();
+    let mut a = std::pin::pin!(n.notified());
+    let mut b = std::pin::pin!(n.notified());
+    a.as_mut().enable();
+    b.as_mut().enable();
+    wake(&n);
+    [a.now_or_never().is_some(), b.now_or_never().is_some()]
+        .iter()
+        .filter(|w| **w)
+        .count()
 }
 
 /// The most recent releases acted on (bounded).
@@ -97,7 +132,8 @@ impl Signals {
     /// `resource` was released (announced by a node, or released by this process) with
     /// release tag `tag` (see [`release_tag`]; empty when unknown): wake the
     /// longest-waiting local waiter (FIFO), not all of them — only one can win, and the others
-    /// would just add a round each. Later announcements of the same release are ignored.
+    /// would just add a round each (the `wake` this was built with). Later announcements of the
+    /// same release are ignored.
     pub fn released(&self, resource: &str, tag: &str) {
         if !tag.is_empty()
             && !self
@@ -110,7 +146,7 @@ impl Signals {
         }
         let m = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(n) = m.get(resource) {
-            n.notify_one();
+            (self.wake)(n);
         }
     }
 

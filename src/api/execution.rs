@@ -111,7 +111,9 @@ pub async fn release(
     leases.remove(&spec.value);
     let mut rec = Recorder::new(settings);
     let result = engine
-        .release(spec, release_timeout(settings), settings, |v| rec.record(v))
+        .release(spec, engine.release_timeout(settings), settings, |v| {
+            rec.record(v)
+        })
         .await
         .map(|r| Granted {
             attempts: r.attempts,
@@ -124,13 +126,6 @@ pub async fn release(
         attempts: rec.attempts,
         start,
     }
-}
-
-/// Release has no TTL to derive a timeout from: the configured one, else 500 ms.
-pub fn release_timeout(settings: &Settings) -> Duration {
-    settings
-        .node_timeout_ms
-        .map_or(Duration::from_millis(500), Duration::from_millis)
 }
 
 /// Which node-redlock API an operation was called through: their failure messages differ.

@@ -66,7 +66,7 @@ impl Engine {
             labels,
             rules,
             chains: Chains::default(),
-            signals: Arc::default(),
+            signals: Arc::new(Signals::new(rules.wake)),
             watching: std::sync::Once::new(),
         }
     }
@@ -91,6 +91,11 @@ impl Engine {
     /// The per-node timeout of an operation with this TTL.
     pub fn node_timeout(&self, settings: &Settings, ttl_ms: u64) -> Duration {
         (self.rules.node_timeout)(settings, ttl_ms)
+    }
+
+    /// The per-node timeout of a release.
+    pub fn release_timeout(&self, settings: &Settings) -> Duration {
+        (self.rules.release_timeout)(settings)
     }
 
     /// Chains kept for later calls (for tests).

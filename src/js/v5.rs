@@ -171,11 +171,13 @@ fn shown_after_failed_extend(shown: f64, capped: Option<Instant>) -> f64 {
 /// release works on.
 fn lock_args(
     env: &Env,
+    redlock: &NativeRedlock,
     resources: &Unknown,
     value: &Unknown,
 ) -> Result<(Vec<String>, Option<String>, String)> {
-    let (resources, given) =
-        args::resources_as_given(resources, "lock.resources").map_err(|e| throw(env, e))?;
+    let (resources, given) = redlock
+        .resources(resources, "lock.resources")
+        .map_err(|e| throw(env, e))?;
     let value = value_arg(value).map_err(|e| throw(env, e))?;
     Ok((resources, given, value))
 }
@@ -254,8 +256,9 @@ impl NativeRedlock {
         let env = &env;
         // Checked first: the facade reads `settings.signal` before handing anything over.
         args::opt_object(settings, "settings").map_err(|e| throw(env, e))?;
-        let (resources, given) =
-            args::resources_as_given(&resources, "resources").map_err(|e| throw(env, e))?;
+        let (resources, given) = self
+            .resources(&resources, "resources")
+            .map_err(|e| throw(env, e))?;
         self.check_slots(&resources).map_err(|e| throw(env, e))?;
         let ttl = args::duration(&duration).map_err(|e| throw(env, e))?;
         let settings = self.call_settings(env, settings)?;
@@ -298,7 +301,7 @@ impl NativeRedlock {
         v4: bool,
     ) -> Result<()> {
         let env = &env;
-        let (resources, given, value) = lock_args(env, &resources, &value)?;
+        let (resources, given, value) = lock_args(env, self, &resources, &value)?;
         let expiration = args::opt_number(&expiration, "lock.expiration")
             .and_then(|e| {
                 e.ok_or_else(|| ArgError::type_error("lock.expiration must be a number."))
@@ -341,9 +344,9 @@ impl NativeRedlock {
         v4: bool,
     ) -> Result<()> {
         let env = &env;
-        let (resources, given, value) = lock_args(env, &resources, &value)?;
+        let (resources, given, value) = lock_args(env, self, &resources, &value)?;
         let settings = self.call_settings(env, settings)?;
-        let timeout_ms = execution::release_timeout(&settings).as_millis();
+        let timeout_ms = self.holder().engine.release_timeout(&settings).as_millis();
         let lock = LockSpec::new(resources, &value, false);
         self.start(env, queue, id, lock, |holder, leases, spec| async move {
             let x = execution::release(&holder.engine, &leases, &spec, &settings).await;
@@ -369,7 +372,7 @@ impl NativeRedlock {
     ) -> Result<PromiseRaw<'env, Option<f64>>> {
         let resource = args::resource(&resource, "resource").map_err(|e| throw(env, e))?;
         let holder = self.holder().clone();
-        let timeout = execution::release_timeout(&holder.settings);
+        let timeout = holder.settings.release_timeout();
         env.spawn_future(async move {
             match holder.engine.inspect(&resource, timeout).await {
                 Ok(ttl) => {
