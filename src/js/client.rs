@@ -233,6 +233,9 @@ impl NativeClient {
         // The redacted URL: a URL or options object would carry its password into every
         // stats Map.
         let stat_key = config.redacted_url();
+        // Test builds with the `mutants` feature may swap it for a bug.
+        #[cfg(feature = "mutants")]
+        let stat_key = super::mutants::stat_key(stat_key, &config);
         let node = RedisNode::new(config).map_err(|e| reject(format!("redlock-rs: {e}")))?;
         // A client makes one attempt on its one server.
         let settings = Settings {

@@ -202,6 +202,12 @@ impl NativeRedlock {
         };
         let custom = (!custom.is_empty()).then(|| Arc::new(custom));
         let resource_list: args::ResourceList = args::resources_as_given;
+        // Test builds with the `mutants` feature may swap either for a bug.
+        #[cfg(feature = "mutants")]
+        let (custom, resource_list) = (
+            super::mutants::custom_scripts(custom),
+            super::mutants::resource_list(resource_list),
+        );
         let backends = nodes
             .iter()
             .map(|n| match &custom {
