@@ -3,7 +3,8 @@
 // removed, custom scripts given as strings honoured, v4 entry points returning native Promises
 // and `disposer` without Bluebird failing clearly, a failed shorter extend lowering
 // `lock.expiration`, read-only v4 fields, URL clients keyed by their redacted URL in
-// ExecutionStats, `signal.aborted` after a long event-loop block, and the release time bound.
+// ExecutionStats, `signal.aborted` after a long event-loop block, and the release, acquire and
+// extend time bounds.
 import { test, describe, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
@@ -349,6 +350,42 @@ describe('documented behaviour against real servers (issue 10)', () => {
     assert.ok(r2 <= bound + SLACK, `a paused minority: resolved after ${Math.round(r2)} ms`)
     for (const s of servers.slice(0, 2)) assert.equal(await s.redis.exists(key), 0)
     await servers[2].redis.del(key)
+  })
+
+  test('acquire / extend time bound: with a paused majority each rejects within (retryCount + 1) × (nodeTimeout + retryDelay + retryJitter)', async () => {
+    const nodeTimeout = 100
+    const settings = { retryCount: 3, retryDelay: 50, retryJitter: 10, nodeTimeout }
+    const attempts = settings.retryCount + 1
+    const bound = attempts * (nodeTimeout + settings.retryDelay + settings.retryJitter) // SAFETY.md "Bounded time"
+    const SLACK = 3000 // a loaded 2-core machine; far below an untimed request (it waits for the resume)
+    const rl = redlock(settings)
+    const key = uniqueResource('acqbound')
+    const other = uniqueResource('acqbound-other')
+    const lock = await rl.acquire([key], 10_000)
+    const bounded = async (op) => {
+      const t0 = performance.now()
+      const outcome = await Promise.race([
+        op().then(
+          () => ({ ok: true }),
+          (error) => ({ error }),
+        ),
+        sleep(bound + 10_000).then(() => ({ hung: true })),
+      ])
+      return { ...outcome, ms: performance.now() - t0 }
+    }
+    const r = await withPaused([servers[1], servers[2]], async () => ({
+      acquire: await bounded(() => rl.acquire([other], 10_000)),
+      extend: await bounded(() => lock.extend(10_000)),
+    }))
+    for (const [op, x] of Object.entries(r)) {
+      assert.ok(!x.hung, `${op}: returned (it did not within ${bound + 10_000} ms)`)
+      assert.ok(x.error instanceof Redlock.ExecutionError, `${op}: rejected, no quorum reachable (${x.ok ? 'resolved' : x.error})`)
+      assert.equal(x.error.attempts.length, attempts, `${op}: every attempt was made`)
+      assert.ok(x.ms <= bound + SLACK, `${op}: rejected after ${Math.round(x.ms)} ms (bound ${bound} ms)`)
+    }
+    // The servers are back: the lock is still held (the failed extend changed nothing there).
+    await lock.release()
+    await Promise.all(servers.map((s) => s.redis.del(key, other)))
   })
 
   test('release time bound: with a dead majority it rejects within 11 × (nodeTimeout + retryDelay + retryJitter); a dead minority does not stop it', async () => {
