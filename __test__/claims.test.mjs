@@ -204,10 +204,12 @@ describe('documented behaviour against real servers (issue 10)', () => {
       const rl = redlock({ retryCount: 0 })
       let inside
       await Bluebird.using(rl.disposer(key, 5000), async (lock) => {
-        inside = await servers[0].redis.get(key)
-        assert.equal(inside, lock.value)
+        // A quorum holds the value (a node slower than its timeout on a loaded machine may not).
+        inside = await Promise.all(servers.map((s) => s.redis.get(key)))
+        assert.match(lock.value, /^[0-9a-f]{32}$/)
+        assert.ok(inside.filter((v) => v === lock.value).length >= 2, `held inside Promise.using: ${inside}`)
       })
-      assert.match(inside, /^[0-9a-f]{32}$/)
+      assert.ok(inside, 'the routine ran')
       for (const s of servers) assert.equal(await s.redis.exists(key), 0, 'released after Promise.using')
     } finally {
       rmSync(dir, { recursive: true, force: true })
