@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { startServers, stopAll, sleep, uniqueResource, withPaused, HOST } from './helpers/redis.mjs'
+import { startServers, stopAll, sleep, uniqueResource, withPaused, eventually, HOST } from './helpers/redis.mjs'
 
 const require = createRequire(import.meta.url)
 const IORedis = require('ioredis')
@@ -113,6 +113,11 @@ describe('documented behaviour against real servers (issue 10)', () => {
       redis.call("incr", "released-marker:" .. KEYS[1])
       return count`
     const counters = async (name) => Promise.all(servers.map(async (s) => Number(await s.redis.get(`${name}-marker:${key}`))))
+    // An acquire or extend settles at a quorum: the third server's script may run just after.
+    const ran = async (name, n) => {
+      await eventually(async () => (await counters(name)).every((c) => c >= n), { tries: 40, interval: 50 })
+      return counters(name)
+    }
     const v5 = redlock({ retryCount: 0 }, { acquireScript, extendScript, releaseScript })
     // docs/api.md: `redlock.scripts` shows your scripts.
     assert.equal(v5.scripts.acquireScript.value, acquireScript)
@@ -122,9 +127,9 @@ describe('documented behaviour against real servers (issue 10)', () => {
     // default one-resource acquire would be a plain SET NX (which must not replace a custom script).
     for (let round = 1; round <= 2; round++) {
       const lock = await v5.acquire([key], 5000)
-      assert.deepEqual(await counters('acquired'), [round, round, round], `round ${round}: the acquire script ran`)
+      assert.deepEqual(await ran('acquired', round), [round, round, round], `round ${round}: the acquire script ran`)
       const next = await lock.extend(5000)
-      assert.deepEqual(await counters('extended'), [round, round, round], `round ${round}: the extend script ran`)
+      assert.deepEqual(await ran('extended', round), [round, round, round], `round ${round}: the extend script ran`)
       await next.release()
       assert.deepEqual(await counters('released'), [round, round, round], `round ${round}: the release script ran`)
     }
@@ -133,8 +138,8 @@ describe('documented behaviour against real servers (issue 10)', () => {
     const lock = await v4.lock(key, 5000)
     await lock.extend(5000)
     await lock.unlock()
-    assert.deepEqual(await counters('acquired'), [3, 3, 3], 'v4 lockScript ran')
-    assert.deepEqual(await counters('extended'), [3, 3, 3], 'v4 extendScript ran')
+    assert.deepEqual(await ran('acquired', 3), [3, 3, 3], 'v4 lockScript ran')
+    assert.deepEqual(await ran('extended', 3), [3, 3, 3], 'v4 extendScript ran')
     assert.deepEqual(await counters('released'), [3, 3, 3], 'v4 unlockScript ran')
   })
 
@@ -229,7 +234,9 @@ describe('documented behaviour against real servers (issue 10)', () => {
       const t0 = Date.now()
       await assert.rejects(v4 ? lock.extend(1000) : rl.extend(lock, 1000), v4 ? Redlock.LockError : Redlock.ExecutionError)
       const t1 = Date.now()
-      const pttl = await servers[0].redis.pttl(key)
+      // The verdict came from servers 1 and 2: server 0's extend may land just after it.
+      let pttl
+      await eventually(async () => (pttl = await servers[0].redis.pttl(key)) <= 1000, { tries: 40, interval: 25 })
       assert.ok(pttl > 0 && pttl <= 1000, `server 0 was shortened (PTTL ${pttl})`)
       assert.ok(lock.expiration > 0, `${v4 ? 'v4' : 'v5'}: still a positive end (${lock.expiration})`)
       assert.ok(lock.expiration < before, `${v4 ? 'v4' : 'v5'}: expiration lowered from ${before} to ${lock.expiration}`)
