@@ -43,6 +43,11 @@ export declare class NativeClient {
   get port(): number
   /** The connection URL with any password replaced by `***`. */
   get url(): string
+  /**
+   * What `ExecutionStats` are keyed by when this node was given as a URL string or an
+   * options object (not as a client object): its URL with any password replaced by `***`.
+   */
+  get statKey(): string
   /** `host:port`, as used in error messages. */
   get label(): string
   /** Connects now (otherwise the first command connects); rejects when unreachable. */

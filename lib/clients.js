@@ -228,10 +228,10 @@ function isPlainObject(o) {
 /**
  * What ExecutionStats are keyed by: the caller's client object, except that a URL string or a
  * plain options object would carry its password into every stats Map, so those are keyed by
- * their node's redacted URL instead.
+ * the string their native node gives (its redacted URL) instead.
  */
 function statKeyOf(c, node) {
-  return typeof c === 'string' || isPlainObject(c) ? node.url : c
+  return typeof c === 'string' || isPlainObject(c) ? node.statKey : c
 }
 
 /** Whether `c` is one of our own clients (closed with the Redlock's native nodes). */

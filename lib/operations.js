@@ -80,10 +80,10 @@ async function extend(redlock, lock, duration, settings) {
   )
   const attempts = executionStats(redlock, core, x, lock.resources.length)
   if (!x.ok) {
-    // A failed extend to a shorter duration may have shortened the keys on some servers:
-    // the lock is now only valid until that earlier end.
-    // (Never later than it is now: the Lock may have been released meanwhile.)
-    if (x.expiration > 0 && x.expiration < lock.expiration) lock.expiration = x.expiration
+    // The expiration the lock shows now, as Rust decided it (a failed extend to a shorter
+    // duration may have lowered it). Never later than it is now: the Lock may have been
+    // released meanwhile.
+    lock.expiration = Math.min(lock.expiration, x.expiration)
     throw fail(v4, x, attempts)
   }
   if (v4) {

@@ -30,6 +30,9 @@ pub fn release_tag_bytes(value: &str) -> [u8; 16] {
 /// Who waits for which resource; nodes' listeners call [`Signals::released`].
 pub struct Signals {
     waiting: Mutex<HashMap<String, Arc<Notify>>>,
+    /// How one release wakes the waiters of its resource (`Notify::notify_one`: the
+    /// longest-waiting one).
+    wake: fn(&Notify),
     /// Announcements counted by resource and release tag: each of the N nodes announces the
     /// same release, and this process's own releases are acted on before any node's
     /// announcement arrives. One release must wake one waiter, not N.
@@ -42,8 +45,24 @@ pub struct Signals {
 
 impl Default for Signals {
     fn default() -> Self {
-        Signals::new(1)
+        Signals::new(1, Notify::notify_one)
     }
+}
+
+/// How many of two waiters one `wake` wakes (for tests of the wake rule).
+#[cfg(test)]
+pub(crate) fn woken_of_two(wake: fn(&Notify)) -> usize {
+    use futures_util::FutureExt;
+    let n = Notify::new();
+    let mut a = std::pin::pin!(n.notified());
+    let mut b = std::pin::pin!(n.notified());
+    a.as_mut().enable();
+    b.as_mut().enable();
+    wake(&n);
+    [a.now_or_never().is_some(), b.now_or_never().is_some()]
+        .iter()
+        .filter(|w| **w)
+        .count()
 }
 
 /// The most recent releases seen, with how many nodes announced each (bounded).
@@ -86,10 +105,12 @@ pub struct Wait {
 }
 
 impl Signals {
-    /// Signals for `quorum`-of-N voting: a release wakes a waiter once `quorum` nodes announced it.
-    pub fn new(quorum: usize) -> Self {
+    /// Signals for `quorum`-of-N voting: a release wakes a waiter once `quorum` nodes announced
+    /// it. `wake`: how one release wakes the waiters of its resource (see `engine::Rules::wake`).
+    pub fn new(quorum: usize, wake: fn(&Notify)) -> Self {
         Signals {
             waiting: Mutex::default(),
+            wake,
             seen: Mutex::default(),
             quorum: quorum.max(1),
         }
@@ -117,7 +138,8 @@ impl Signals {
     /// A node announced that `resource` was released with release tag `tag` (see
     /// [`release_tag`]; empty from older releasers): once a quorum of nodes announced the same
     /// release, wake the longest-waiting local waiter (FIFO), not all of them — only one can
-    /// win, and the others would just add a round each. Later announcements are ignored.
+    /// win, and the others would just add a round each (the `wake` this was built with). Later
+    /// announcements are ignored.
     pub fn released(&self, resource: &str, tag: &str) {
         if !tag.is_empty() {
             let before = self
@@ -149,7 +171,7 @@ impl Signals {
     fn wake(&self, resource: &str) {
         let m = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(n) = m.get(resource) {
-            n.notify_one();
+            (self.wake)(n);
         }
     }
 
@@ -200,7 +222,7 @@ impl Future for Wait {
 mod tests {
     #[tokio::test]
     async fn one_release_announced_by_several_nodes_wakes_one_waiter() {
-        let s = Arc::new(Signals::new(2));
+        let s = Arc::new(Signals::new(2, Notify::notify_one));
         let mut a = Box::pin(s.wait(&["r".into()]));
         let mut b = Box::pin(s.wait(&["r".into()]));
         s.released("r", "t1");
@@ -232,7 +254,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_release_by_this_process_wakes_at_once_and_its_announcements_are_ignored() {
-        let s = Arc::new(Signals::new(2));
+        let s = Arc::new(Signals::new(2, Notify::notify_one));
         let mut a = Box::pin(s.wait(&["r".into()]));
         let mut b = Box::pin(s.wait(&["r".into()]));
         s.released_here("r", "t1");

@@ -50,6 +50,13 @@ impl Settings {
         }
     }
 
+    /// The per-node timeout of a release, which has no TTL to derive one from: the configured
+    /// one, else 500 ms.
+    pub fn release_timeout(&self) -> Duration {
+        self.node_timeout_ms
+            .map_or(Duration::from_millis(500), Duration::from_millis)
+    }
+
     /// Total attempts allowed (`None` = unbounded).
     pub fn max_attempts(&self) -> Option<u64> {
         self.retry_count.map(|r| r.saturating_add(1))

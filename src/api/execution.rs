@@ -113,7 +113,7 @@ pub async fn release(
     let start = epoch_ms_now();
     leases.remove(&spec.value);
     let mut rec = Recorder::new(settings);
-    let timeout = release_timeout(settings);
+    let timeout = engine.release_timeout(settings);
     let observe = |v: &[Option<Vote>]| rec.record(v);
     let result = if full {
         engine.release_fully(spec, timeout, settings, observe).await
@@ -131,13 +131,6 @@ pub async fn release(
         attempts: rec.attempts,
         start,
     }
-}
-
-/// Release has no TTL to derive a timeout from: the configured one, else 500 ms.
-pub fn release_timeout(settings: &Settings) -> Duration {
-    settings
-        .node_timeout_ms
-        .map_or(Duration::from_millis(500), Duration::from_millis)
 }
 
 /// Which node-redlock API an operation was called through: their failure messages differ.

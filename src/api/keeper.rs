@@ -47,6 +47,9 @@ impl Keeper {
         settings: Settings,
         on_lost: impl Fn(String) + Send + Sync + 'static,
     ) -> Keeper {
+        // Test builds with the `mutants` feature may swap the options for a bug.
+        #[cfg(feature = "mutants")]
+        let opts = crate::mutants::keep_options(opts);
         let state = Arc::new(State {
             expires_at: Mutex::new(expires_at),
             lost: Mutex::new(None),

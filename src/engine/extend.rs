@@ -87,7 +87,7 @@ impl Policy for Extend<'_> {
         let (Ok(granted) | Err((_, granted))) = &result;
         // Any node may have applied the new, shorter TTL even if the round fails: from now on
         // the lock can only be counted on until the earliest such end.
-        if granted.expires_at < self.expires_at {
+        if (rules.lowers_end)(granted.expires_at, self.expires_at) {
             self.expires_at = granted.expires_at;
             self.capped = Some(self.expires_at);
         }

@@ -83,7 +83,7 @@ impl Engine {
 
     pub fn with_rules(nodes: Vec<Arc<dyn Backend>>, rules: Rules) -> Self {
         let labels = nodes.iter().map(|n| n.label()).collect();
-        let signals = Arc::new(Signals::new((rules.quorum)(nodes.len())));
+        let signals = Arc::new(Signals::new((rules.quorum)(nodes.len()), rules.wake));
         Engine {
             nodes,
             labels,
@@ -140,6 +140,11 @@ impl Engine {
     /// The per-node timeout of an operation with this TTL.
     pub fn node_timeout(&self, settings: &Settings, ttl_ms: u64) -> Duration {
         (self.rules.node_timeout)(settings, ttl_ms)
+    }
+
+    /// The per-node timeout of a release.
+    pub fn release_timeout(&self, settings: &Settings) -> Duration {
+        (self.rules.release_timeout)(settings)
     }
 
     /// Chains kept for later calls (for tests).

@@ -107,7 +107,7 @@ impl Policy for Release<'_> {
     /// instead of two). Later announcements of this release are ignored.
     fn on_sent(&self, attempt: u64) -> Option<Box<dyn FnOnce() + Send + '_>> {
         let (signals, spec) = (&self.engine.signals, self.spec);
-        if attempt > 1 || !signals.has_waiters(&spec.resources) {
+        if !(self.engine.rules.hand_over)(attempt) || !signals.has_waiters(&spec.resources) {
             return None;
         }
         Some(Box::new(move || {

@@ -6,6 +6,7 @@ use crate::algo::quorum::quorum_of;
 use crate::algo::settings::Settings;
 use crate::backend::Vote;
 use std::time::Duration;
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 /// Whether an acquire's vote must be undone on that node; `failed`: the attempt failed.
@@ -26,6 +27,16 @@ pub struct Rules {
     /// Whether a lock valid until `expires_at` has run out `now` (an extend is then refused
     /// locally, without I/O).
     pub lease_ended: fn(Instant, Instant) -> bool,
+    /// The per-node timeout of a release (it has no TTL to derive one from).
+    pub release_timeout: fn(&Settings) -> Duration,
+    /// Whether the end `new_end` that a failed extend may have left on some node (a shorter
+    /// TTL) lowers the lock's end `end`.
+    pub lowers_end: fn(Instant, Instant) -> bool,
+    /// How one release of a resource wakes this process's waiters for it.
+    pub wake: fn(&Notify),
+    /// Whether a release at this attempt hands the resource to this process's longest-waiting
+    /// waiter as soon as its requests are sent.
+    pub hand_over: fn(u64) -> bool,
 }
 
 impl Default for Rules {
@@ -37,6 +48,13 @@ impl Default for Rules {
             valid: |validity_ms| validity_ms > 0,
             rollback: needs_rollback,
             lease_ended: |now, expires_at| now >= expires_at,
+            release_timeout: Settings::release_timeout,
+            lowers_end: |new_end, end| new_end < end,
+            // The longest-waiting one (FIFO): only one can win, the others would only add a
+            // round each.
+            wake: Notify::notify_one,
+            // Once: later announcements of the same release are ignored anyway.
+            hand_over: |attempt| attempt == 1,
         }
     }
 }
@@ -85,5 +103,9 @@ mod tests {
         assert!((r.lease_ended)(t1, t1) && !(r.lease_ended)(t0, t1));
         let s = Settings::default();
         assert_eq!((r.node_timeout)(&s, 2_000), s.node_timeout(2_000));
+        assert_eq!((r.release_timeout)(&s), Duration::from_millis(500));
+        assert!((r.lowers_end)(t0, t1) && !(r.lowers_end)(t1, t0) && !(r.lowers_end)(t1, t1));
+        assert!((r.hand_over)(1) && !(r.hand_over)(2));
+        assert_eq!(crate::signals::woken_of_two(r.wake), 1);
     }
 }

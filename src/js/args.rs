@@ -155,18 +155,36 @@ pub fn settings_input(obj: &Object) -> Result<std::result::Result<SettingsInput,
 /// Most resources one lock may name (one script call per node carries them all).
 pub const MAX_RESOURCES: u32 = 100_000;
 
-/// A non-empty array of non-empty strings, duplicates removed (order kept): node-redlock counts
-/// `["a", "a"]` as two keys and then fails its own release check.
-pub fn resources(v: &Unknown, name: &str) -> std::result::Result<Vec<String>, ArgError> {
-    resources_as_given(v, name).map(|(list, _)| list)
-}
+/// How a lock's resources are read from its JS array: the list it locks, and the array as the
+/// caller gave it for messages (see [`resources_as_given`]). Chosen when a Redlock is built.
+pub type ResourceList =
+    fn(&Unknown, &str) -> std::result::Result<(Vec<String>, Option<String>), ArgError>;
 
-/// `resources`, and the array as the caller gave it, printed as JS prints an array (`a,b`) for
-/// messages — only when duplicates were removed: otherwise the list prints the same.
+/// A non-empty array of non-empty strings, duplicates removed (order kept): node-redlock counts
+/// `["a", "a"]` as two keys and then fails its own release check. Also the array as the caller
+/// gave it, printed as JS prints an array (`a,b`) for messages — only when duplicates were
+/// removed: otherwise the list prints the same.
 pub fn resources_as_given(
     v: &Unknown,
     name: &str,
 ) -> std::result::Result<(Vec<String>, Option<String>), ArgError> {
+    let listed = resources_listed(v, name)?;
+    let mut seen = std::collections::HashSet::with_capacity(listed.len());
+    if listed.iter().all(|s| seen.insert(s.as_str())) {
+        return Ok((listed, None));
+    }
+    let given = listed.join(",");
+    let mut seen = std::collections::HashSet::with_capacity(listed.len());
+    let distinct = listed
+        .iter()
+        .filter(|s| seen.insert(s.as_str()))
+        .cloned()
+        .collect();
+    Ok((distinct, Some(given)))
+}
+
+/// A non-empty array of non-empty strings, every item as given (duplicates included).
+pub fn resources_listed(v: &Unknown, name: &str) -> std::result::Result<Vec<String>, ArgError> {
     let not_array =
         || ArgError::type_error(format!("{name} must be a non-empty array of strings."));
     if !v.is_array().map_err(|_| not_array())? {
@@ -185,8 +203,6 @@ pub fn resources_as_given(
         )));
     }
     let mut out: Vec<String> = Vec::with_capacity(len as usize);
-    let mut seen = std::collections::HashSet::with_capacity(len as usize);
-    let mut given: Option<String> = None;
     let mut bytes = 0usize;
     for i in 0..len {
         let item = arr.get::<Unknown>(i).ok().flatten().ok_or_else(not_array)?;
@@ -197,19 +213,9 @@ pub fn resources_as_given(
                 "{name} must be at most {MAX_RESOURCE_BYTES} bytes in all."
             )));
         }
-        let duplicate = !seen.insert(s.clone());
-        if duplicate && given.is_none() {
-            given = Some(out.join(","));
-        }
-        if let Some(g) = given.as_mut() {
-            g.push(',');
-            g.push_str(&s);
-        }
-        if !duplicate {
-            out.push(s);
-        }
+        out.push(s);
     }
-    Ok((out, given))
+    Ok(out)
 }
 
 /// PEM material: a string, a Buffer, or an array of those (concatenated).

@@ -17,6 +17,8 @@ pub struct NativeClient {
     node: Arc<RedisNode>,
     holder: Arc<Holder>,
     id: String,
+    /// What `ExecutionStats` are keyed by for a client given as a URL or an options object.
+    stat_key: String,
 }
 
 fn parse_options(o: Option<&Object>) -> Result<std::result::Result<NodeConfig, ArgError>> {
@@ -228,6 +230,12 @@ impl NativeClient {
     pub fn new(env: Env, options: Option<Unknown>) -> Result<Self> {
         let obj = args::opt_object(options, "options").map_err(|e| throw(&env, e))?;
         let config = parse_options(obj.as_ref())?.map_err(|e| throw(&env, e))?;
+        // The redacted URL: a URL or options object would carry its password into every
+        // stats Map.
+        let stat_key = config.redacted_url();
+        // Test builds with the `mutants` feature may swap it for a bug.
+        #[cfg(feature = "mutants")]
+        let stat_key = super::mutants::stat_key(stat_key, &config);
         let node = RedisNode::new(config).map_err(|e| reject(format!("redlock-rs: {e}")))?;
         // A client makes one attempt on its one server.
         let settings = Settings {
@@ -242,6 +250,7 @@ impl NativeClient {
             node,
             holder,
             id: random_value(),
+            stat_key,
         })
     }
 
@@ -269,6 +278,13 @@ impl NativeClient {
     #[napi(getter)]
     pub fn url(&self) -> String {
         self.node.config().redacted_url()
+    }
+
+    /// What `ExecutionStats` are keyed by when this node was given as a URL string or an
+    /// options object (not as a client object): its URL with any password replaced by `***`.
+    #[napi(getter)]
+    pub fn stat_key(&self) -> String {
+        self.stat_key.clone()
     }
 
     /// `host:port`, as used in error messages.

@@ -23,8 +23,8 @@ pub struct NativeExecution {
     /// Why it failed, naming nodes by index and `host:port`.
     pub detail: Option<String>,
     pub value: String,
-    /// `Date.now()`-based expiration of the lock (0 when not ok, except for a failed extend
-    /// that may have shortened the lock: then its new, earlier end).
+    /// `Date.now()`-based expiration of the lock (0 when not ok, except for a failed extend:
+    /// then the expiration the lock shows now, see `v5::shown_after_failed_extend`).
     pub expiration: f64,
     /// Attempts made.
     pub attempt_count: f64,

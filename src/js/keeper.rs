@@ -81,8 +81,9 @@ impl NativeRedlock {
         settings: Option<Unknown>,
         on_lost: OnLost,
     ) -> Result<NativeKeeper> {
-        let resources =
-            args::resources(&resources, "lock.resources").map_err(|e| throw(&env, e))?;
+        let (resources, _) = self
+            .resources(&resources, "lock.resources")
+            .map_err(|e| throw(&env, e))?;
         let value = args::lock_id(Some(&value), true)
             .map_err(|e| throw(&env, e))?
             .unwrap_or_default();

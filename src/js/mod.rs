@@ -6,6 +6,8 @@ mod client;
 mod completions;
 mod dispatch;
 mod keeper;
+#[cfg(feature = "mutants")]
+mod mutants;
 mod redlock;
 mod runtime;
 mod v5;

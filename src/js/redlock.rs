@@ -102,6 +102,8 @@ pub struct NativeRedlock {
     id: String,
     /// The caller's script sources (acquire, extend, release).
     scripts: [Option<String>; 3],
+    /// How a lock's resources are read (duplicates removed).
+    resource_list: args::ResourceList,
 }
 
 impl NativeRedlock {
@@ -110,6 +112,16 @@ impl NativeRedlock {
     }
     pub(crate) fn leases(&self) -> &Arc<Leases> {
         &self.leases
+    }
+
+    /// A lock's resources, read from their JS array `v` (`name` for messages): the list it
+    /// locks, and the array as the caller gave it when that prints differently.
+    pub(crate) fn resources(
+        &self,
+        v: &Unknown,
+        name: &str,
+    ) -> std::result::Result<(Vec<String>, Option<String>), ArgError> {
+        (self.resource_list)(v, name)
     }
 
     /// A multi-key lock on a Redis Cluster member must map to one hash slot: refuse it up
@@ -192,6 +204,13 @@ impl NativeRedlock {
             release: script(2),
         };
         let custom = (!custom.is_empty()).then(|| Arc::new(custom));
+        let resource_list: args::ResourceList = args::resources_as_given;
+        // Test builds with the `mutants` feature may swap either for a bug.
+        #[cfg(feature = "mutants")]
+        let (custom, resource_list) = (
+            super::mutants::custom_scripts(custom),
+            super::mutants::resource_list(resource_list),
+        );
         let backends = nodes
             .iter()
             .map(|n| match &custom {
@@ -209,6 +228,7 @@ impl NativeRedlock {
             nodes,
             id: random_value(),
             scripts: sources,
+            resource_list,
         })
     }
 

@@ -16,6 +16,7 @@ use napi_derive::napi;
 use std::future::Future;
 use std::sync::Arc;
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 /// Cancels a pending `acquire` (the facade wires it to an `AbortSignal`).
 #[napi]
@@ -133,13 +134,8 @@ fn to_native(
             attempts_remaining: None,
         },
         Err(f) => {
-            let capped = f.capped;
             let mut out = failed(&f, value, (attempts, messages), x.start);
             out.message = Some(describe(&f));
-            // A failed extend that may have shortened keys: the lock's new, earlier end.
-            if let Some(c) = capped {
-                out.expiration = to_epoch_ms(c).floor();
-            }
             out
         }
     }
@@ -163,15 +159,27 @@ impl NativeRedlock {
     }
 }
 
+/// The `expiration` a lock shows after a failed extend, given the one it showed before
+/// (`shown`): a failed extend to a shorter duration may have shortened the keys on some nodes
+/// (`capped`), so the lock is then only valid until that earlier end; never later than before.
+fn shown_after_failed_extend(shown: f64, capped: Option<Instant>) -> f64 {
+    match capped.map(|c| to_epoch_ms(c).floor()) {
+        Some(end) if end > 0.0 && end < shown => end,
+        _ => shown,
+    }
+}
+
 /// The resources (and how the caller listed them) and the value of the lock an extend or a
 /// release works on.
 fn lock_args(
     env: &Env,
+    redlock: &NativeRedlock,
     resources: &Unknown,
     value: &Unknown,
 ) -> Result<(Vec<String>, Option<String>, String)> {
-    let (resources, given) =
-        args::resources_as_given(resources, "lock.resources").map_err(|e| throw(env, e))?;
+    let (resources, given) = redlock
+        .resources(resources, "lock.resources")
+        .map_err(|e| throw(env, e))?;
     let value = value_arg(value).map_err(|e| throw(env, e))?;
     Ok((resources, given, value))
 }
@@ -259,8 +267,9 @@ impl NativeRedlock {
         let env = &env;
         // Checked first: the facade reads `settings.signal` before handing anything over.
         args::opt_object(settings, "settings").map_err(|e| throw(env, e))?;
-        let (resources, given) =
-            args::resources_as_given(&resources, "resources").map_err(|e| throw(env, e))?;
+        let (resources, given) = self
+            .resources(&resources, "resources")
+            .map_err(|e| throw(env, e))?;
         self.check_slots(&resources).map_err(|e| throw(env, e))?;
         let ttl = args::duration(&duration).map_err(|e| throw(env, e))?;
         let settings = self.call_settings(env, settings)?;
@@ -303,7 +312,7 @@ impl NativeRedlock {
         v4: bool,
     ) -> Result<()> {
         let env = &env;
-        let (resources, given, value) = lock_args(env, &resources, &value)?;
+        let (resources, given, value) = lock_args(env, self, &resources, &value)?;
         let expiration = args::opt_number(&expiration, "lock.expiration")
             .and_then(|e| {
                 e.ok_or_else(|| ArgError::type_error("lock.expiration must be a number."))
@@ -316,11 +325,16 @@ impl NativeRedlock {
         let lock = LockSpec::new(resources, &value, false);
         self.start(env, queue, id, lock, |holder, leases, spec| async move {
             let x = execution::extend(&holder.engine, &leases, &spec, hint, ttl, &settings).await;
+            let capped = x.result.as_ref().err().and_then(|f| f.capped);
             let retries = settings.retry_count;
-            to_native(x, value, timeout_ms, false, |f| {
+            let mut out = to_native(x, value, timeout_ms, false, |f| {
                 let shown = listed(&spec, given);
                 execution::extend_message(api(v4), f.reason, f.attempts, &shown, retries)
-            })
+            });
+            if !out.ok {
+                out.expiration = shown_after_failed_extend(expiration, capped);
+            }
+            out
         })
     }
 
@@ -341,9 +355,9 @@ impl NativeRedlock {
         v4: bool,
     ) -> Result<()> {
         let env = &env;
-        let (resources, given, value) = lock_args(env, &resources, &value)?;
+        let (resources, given, value) = lock_args(env, self, &resources, &value)?;
         let settings = self.call_settings(env, settings)?;
-        let timeout_ms = execution::release_timeout(&settings).as_millis();
+        let timeout_ms = self.holder().engine.release_timeout(&settings).as_millis();
         let lock = LockSpec::new(resources, &value, false);
         self.start(env, queue, id, lock, |holder, leases, spec| async move {
             let x = execution::release(&holder.engine, &leases, &spec, &settings, v4).await;
@@ -369,7 +383,7 @@ impl NativeRedlock {
     ) -> Result<PromiseRaw<'env, Option<f64>>> {
         let resource = args::resource(&resource, "resource").map_err(|e| throw(env, e))?;
         let holder = self.holder().clone();
-        let timeout = execution::release_timeout(&holder.settings);
+        let timeout = holder.settings.release_timeout();
         env.spawn_future(async move {
             match holder.engine.inspect(&resource, timeout).await {
                 Ok(ttl) => {

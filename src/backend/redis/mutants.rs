@@ -1,6 +1,6 @@
-//! Test builds only (cargo feature `mutants`): the backend's injected bugs are broken scripts a
-//! node is built with when `REDLOCK_RS_MUTANT` names one, so the safety suites can prove they
-//! catch them while the operations stay free of test branches.
+//! Test builds only (cargo feature `mutants`): the backend's injected bugs are broken scripts (or
+//! a missing release listener) a node is built with when `REDLOCK_RS_MUTANT` names one, so the
+//! suites can prove they catch them while the operations stay free of test branches.
 
 use super::scripts::NodeScripts;
 use crate::mutants::{active, Mutant};
@@ -18,7 +18,23 @@ end
 return 1
 "#;
 
+/// `no-release-announcement`: the release script without its `PUBLISH`.
+const QUIET_RELEASE_LUA: &str = r#"
+local deleted, foreign = 0, 0
+for _, key in ipairs(KEYS) do
+  local v = redis.pcall("GET", key)
+  if v == ARGV[1] then
+    redis.call("DEL", key)
+    deleted = deleted + 1
+  elseif v then
+    foreign = foreign + 1
+  end
+end
+return {deleted, foreign}
+"#;
+
 static PLAIN_DEL: LazyLock<Script> = LazyLock::new(|| Script::new(PLAIN_DEL_LUA));
+static QUIET_RELEASE: LazyLock<Script> = LazyLock::new(|| Script::new(QUIET_RELEASE_LUA));
 static BLIND_EXTEND: LazyLock<Script> = LazyLock::new(|| Script::new(BLIND_EXTEND_LUA));
 
 /// `scripts` with the chosen mutant's script swapped in (unchanged when none is chosen).
@@ -30,5 +46,18 @@ pub(super) fn apply(mut scripts: NodeScripts) -> NodeScripts {
     if active(Mutant::ExtendWithoutOwnerCheck) {
         scripts.extend = &BLIND_EXTEND;
     }
+    if active(Mutant::NoReleaseAnnouncement) {
+        scripts.release = &QUIET_RELEASE;
+    }
     scripts
+}
+
+/// `no-release-listener`: the node never listens for release announcements (as a Cluster
+/// member): its waiters only poll.
+pub(super) fn pubsub(client: Option<redis::Client>) -> Option<redis::Client> {
+    if active(Mutant::NoReleaseListener) {
+        None
+    } else {
+        client
+    }
 }

@@ -104,7 +104,10 @@ impl RedisNode {
         let (handle, pubsub) = Handle::new(&config)?;
         let scripts = NodeScripts::builtin();
         #[cfg(feature = "mutants")]
-        let scripts = super::mutants::apply(scripts);
+        let (scripts, pubsub) = (
+            super::mutants::apply(scripts),
+            super::mutants::pubsub(pubsub),
+        );
         Ok(Arc::new(RedisNode {
             state: Arc::new(State {
                 config,
