@@ -115,11 +115,7 @@ pub async fn release(
     let mut rec = Recorder::new(settings);
     let timeout = engine.release_timeout(settings);
     let observe = |v: &[Option<Vote>]| rec.record(v);
-    let result = if full {
-        engine.release_fully(spec, timeout, settings, observe).await
-    } else {
-        engine.release(spec, timeout, settings, observe).await
-    };
+    let result = engine.release(spec, timeout, settings, full, observe).await;
     let result = result.map(|r| Granted {
         attempts: r.attempts,
         validity: Duration::ZERO,

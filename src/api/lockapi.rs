@@ -89,6 +89,7 @@ impl Holder {
                 &spec,
                 self.engine.node_timeout(&self.settings, ttl),
                 &self.settings,
+                false,
                 |_| {},
             )
             .await

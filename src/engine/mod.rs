@@ -182,28 +182,17 @@ impl Engine {
     }
 
     /// Deletes the keys holding the value on every node (see `release.rs` for when it is
-    /// done).
+    /// done). `full`: only nodes that deleted every key confirm (node-redlock v4's `unlock`: a
+    /// lock that expired or was released already is reported as failed).
     pub async fn release(
         &self,
         spec: &LockSpec,
         node_timeout: Duration,
         settings: &Settings,
+        full: bool,
         observe: impl FnMut(&[Option<Vote>]),
     ) -> Result<Released, Failure> {
-        let policy = release::Release::new(self, spec, node_timeout, settings, false);
-        self.run(policy, spec, None, observe).await
-    }
-
-    /// Like [`Engine::release`], but only nodes that deleted every key confirm (node-redlock
-    /// v4's `unlock`: a lock that expired or was released already is reported as failed).
-    pub async fn release_fully(
-        &self,
-        spec: &LockSpec,
-        node_timeout: Duration,
-        settings: &Settings,
-        observe: impl FnMut(&[Option<Vote>]),
-    ) -> Result<Released, Failure> {
-        let policy = release::Release::new(self, spec, node_timeout, settings, true);
+        let policy = release::Release::new(self, spec, node_timeout, settings, full);
         self.run(policy, spec, None, observe).await
     }
 }

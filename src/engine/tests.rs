@@ -339,7 +339,7 @@ async fn release_rules() {
     let t = Duration::from_millis(100);
     // Not held at all: resolves at once, one round, nothing deleted.
     let r = engine
-        .release(&sp, t, &settings(10.0), |_| {})
+        .release(&sp, t, &settings(10.0), false, |_| {})
         .await
         .unwrap();
     assert_eq!(
@@ -363,7 +363,7 @@ async fn release_rules() {
         .unwrap();
     nodes[2].put("res", "other", Duration::from_secs(60));
     let r = engine
-        .release(&sp, t, &settings(10.0), |_| {})
+        .release(&sp, t, &settings(10.0), false, |_| {})
         .await
         .unwrap();
     assert_eq!(r.deleted_on, 2);
@@ -372,19 +372,19 @@ async fn release_rules() {
     // A failing minority does not fail the release.
     nodes[0].set_failing(true);
     assert!(engine
-        .release(&sp, t, &settings(10.0), |_| {})
+        .release(&sp, t, &settings(10.0), false, |_| {})
         .await
         .is_ok());
     // A failing majority does, after the retries.
     nodes[1].set_failing(true);
     let f = engine
-        .release(&sp, t, &settings(2.0), |_| {})
+        .release(&sp, t, &settings(2.0), false, |_| {})
         .await
         .unwrap_err();
     assert_eq!((f.reason, f.attempts), (FailReason::Unavailable, 3));
     // retryCount -1 is capped for release.
     let f = engine
-        .release(&sp, t, &settings(-1.0), |_| {})
+        .release(&sp, t, &settings(-1.0), false, |_| {})
         .await
         .unwrap_err();
     assert_eq!(f.attempts, 11);
@@ -489,7 +489,13 @@ async fn calls_for_one_value_stay_in_order_per_node() {
     // Remove the latency: a release not chained after the acquire would overtake it.
     nodes[2].set_latency(Duration::ZERO);
     engine
-        .release(&sp, Duration::from_millis(100), &settings(0.0), |_| {})
+        .release(
+            &sp,
+            Duration::from_millis(100),
+            &settings(0.0),
+            false,
+            |_| {},
+        )
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await; // past the late write, within the TTL
@@ -580,7 +586,13 @@ async fn waiters_wake_on_release_and_fall_back_to_polling() {
             );
         tokio::time::sleep(Duration::from_millis(100)).await;
         other
-            .release(&holder, Duration::from_millis(100), &settings(0.0), |_| {})
+            .release(
+                &holder,
+                Duration::from_millis(100),
+                &settings(0.0),
+                false,
+                |_| {},
+            )
             .await
             .unwrap();
         let g = waiter.await.unwrap().unwrap();
@@ -628,7 +640,7 @@ async fn local_waiters_are_served_first_come_first_served() {
             let g = e.acquire(&sp, 60_000, &s, None, |_| {}).await.unwrap();
             order.lock().unwrap().push(i);
             tokio::time::sleep(Duration::from_millis(5)).await;
-            e.release(&sp, Duration::from_millis(100), &s, |_| {})
+            e.release(&sp, Duration::from_millis(100), &s, false, |_| {})
                 .await
                 .unwrap();
             g.attempts
@@ -638,7 +650,13 @@ async fn local_waiters_are_served_first_come_first_served() {
     }
     let t = Instant::now();
     engine
-        .release(&first, Duration::from_millis(100), &settings(0.0), |_| {})
+        .release(
+            &first,
+            Duration::from_millis(100),
+            &settings(0.0),
+            false,
+            |_| {},
+        )
         .await
         .unwrap();
     for t in tasks {
@@ -701,7 +719,7 @@ async fn a_lock_lost_to_another_owner_is_never_reported_as_released() {
         m.put("res", "other", Duration::from_secs(60));
     }
     let f = engine
-        .release(&sp, t, &settings(10.0), |_| {})
+        .release(&sp, t, &settings(10.0), false, |_| {})
         .await
         .unwrap_err();
     // Refused at once: retrying cannot change another owner's key.
@@ -723,7 +741,7 @@ async fn a_lock_lost_to_another_owner_is_never_reported_as_released() {
         .unwrap();
     nodes[2].put("res", "other", Duration::from_secs(60));
     let r = engine
-        .release(&sp, t, &settings(10.0), |_| {})
+        .release(&sp, t, &settings(10.0), false, |_| {})
         .await
         .unwrap();
     assert_eq!(r.deleted_on, 2);
@@ -736,12 +754,12 @@ async fn a_full_release_needs_a_quorum_of_nodes_that_deleted_every_key() {
     let t = Duration::from_millis(100);
     // Gone everywhere: a release confirms, a full release (v4 unlock) refuses at once.
     let r = engine
-        .release(&sp, t, &settings(10.0), |_| {})
+        .release(&sp, t, &settings(10.0), false, |_| {})
         .await
         .unwrap();
     assert_eq!(r.deleted_on, 0);
     let f = engine
-        .release_fully(&sp, t, &settings(10.0), |_| {})
+        .release(&sp, t, &settings(10.0), true, |_| {})
         .await
         .unwrap_err();
     assert_eq!((f.reason, f.attempts), (FailReason::Held, 1));
@@ -752,7 +770,7 @@ async fn a_full_release_needs_a_quorum_of_nodes_that_deleted_every_key() {
         .unwrap();
     nodes[2].put("res", "mine", Duration::ZERO);
     let r = engine
-        .release_fully(&sp, t, &settings(10.0), |_| {})
+        .release(&sp, t, &settings(10.0), true, |_| {})
         .await
         .unwrap();
     assert_eq!(r.deleted_on, 2);
