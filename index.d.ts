@@ -140,6 +140,12 @@ declare class Redlock extends EventEmitter {
   readonly retryJitter: number
   /** node-redlock v4 field: the clients, as given (duplicates removed). A frozen array. */
   readonly servers: ReadonlyArray<Redlock.Client>
+  /** node-redlock v4 field: the acquire script in use (the caller's, else the default). */
+  readonly lockScript: string
+  /** node-redlock v4 field: the extend script in use. */
+  readonly extendScript: string
+  /** node-redlock v4 field: the release script in use. */
+  readonly unlockScript: string
 
   /**
    * The per-server timeout (ms) used for a lock of this TTL: `settings.nodeTimeout` when set,
@@ -278,8 +284,9 @@ declare class Redlock extends EventEmitter {
    * Closes redlock-rs's own connections — once the node work still running has finished (the
    * rollback of a failed attempt on a slow server, a late reply), at most 1 s — then calls
    * `quit()` on the `ioredis` / node-redis client objects that were given (as node-redlock
-   * does). Locks are not released. With a
-   * node-style callback (v4), it is called once done.
+   * does). Locks are not released. With a node-style callback (v4), it is called once done. At
+   * run time it resolves the clients' results, one per client, as node-redlock 4.2.0 does
+   * (typed `void`, as in node-redlock v5, so `Promise<void>` signatures keep compiling).
    */
   quit(callback?: Redlock.Callback<void>): Promise<void>
 
@@ -634,8 +641,10 @@ declare namespace Redlock {
     /** The random value stored under the keys (32 hex characters): the lock's identity. */
     readonly value: string
     /**
-     * Per-attempt statistics of the acquisition (or of the latest extension for locks of the
-     * v4 API). With `retryCount: -1` only the last attempt is kept.
+     * Per-attempt statistics of the acquisition. With `retryCount: -1` only the last attempt
+     * is kept. **For a lock from a v4 entry point** (`lock`, `lockWithOptions`, v4 `acquire`)
+     * it is, as in node-redlock 4.2.0, the number of attempts of its acquisition or latest
+     * extension — at run time a `number`, which this type does not show.
      */
     readonly attempts: ReadonlyArray<Promise<ExecutionStats>>
     /**
@@ -648,11 +657,13 @@ declare namespace Redlock {
     /**
      * node-redlock v4 name of {@link Lock.resources}. Always an array at run time (as in
      * node-redlock 4.2.0); typed `string | string[]` for code written against `@types/redlock`.
+     * Writable, as in 4.2.0: a string or an array; later operations act on it.
      */
-    readonly resource: string | string[]
+    resource: string | string[]
     /**
-     * v4: attempts that were left when a v4 entry point (`lock`, `lockWithOptions`, v4
-     * `acquire`) took the lock (`Infinity` with `retryCount: -1`); `undefined` for v5 locks.
+     * v4: `retryCount − attempts` when a v4 entry point (`lock`, `lockWithOptions`, v4
+     * `acquire`) took the lock, as node-redlock 4.2.0 computes it (`Infinity` with
+     * `retryCount: -1`); `undefined` for v5 locks.
      */
     attemptsRemaining?: number
     /** node-redlock v5: {@link Redlock.release | redlock.release(this)}. */

@@ -403,4 +403,89 @@ describe('disposer, node-redis v3, events, quit', () => {
       ['end', 'end', 'end'],
     )
   })
+
+  // What node-redlock 4.2.0's own test.js relies on (issue 11, item 5).
+  test('quit() resolves the clients\' results, one per client', async () => {
+    const clients = servers.map((s) => ioredis(s.port))
+    const rl = new Redlock([...clients, `redis://${HOST}:${servers[0].port}/1`], FAST)
+    await (await rl.lock(uniqueResource('v4quit-results'), 1000)).unlock()
+    assert.deepEqual(await rl.quit(), ['OK', 'OK', 'OK', undefined])
+  })
+
+  test('a v4 lock counts its attempts (a number) and attemptsRemaining is retryCount − attempts', async () => {
+    const rl = v4Redlock({ retryCount: 10, retryDelay: 100, retryJitter: 0 })
+    const res = uniqueResource('v4attempts')
+    const lock = await rl.lock(res, 1000)
+    assert.equal(lock.attempts, 1)
+    assert.equal(lock.attemptsRemaining, 9)
+    assert.equal(await lock.extend(1000), lock)
+    assert.equal(lock.attempts, 1, 'extended in place: the extension\'s attempts')
+    await lock.unlock()
+    // Held by another: granted on a later attempt.
+    const other = await rl.lock(res, 300)
+    const later = await rl.lock(res, 1000)
+    assert.ok(later.attempts > 1, `attempts ${later.attempts}`)
+    assert.equal(later.attemptsRemaining, 10 - later.attempts)
+    await later.unlock()
+    void other
+    // v5 locks keep their statistics.
+    const v5 = await rl.acquire([uniqueResource('v5attempts')], 1000)
+    assert.ok(Array.isArray(v5.attempts) && v5.attempts.length === 1)
+    await v5.release()
+  })
+
+  test('_lock(resource, value, ttl, callback): 4.2.0\'s backwards-compatible path (null value: a new lock; a value: its extension)', async () => {
+    const rl = v4Redlock(FAST)
+    const res = uniqueResource('v4_lock')
+    const [err, lock] = await viaCallback((cb) => rl._lock(res, null, 1000, cb))
+    assert.equal(err, null)
+    assert.ok(lock instanceof Redlock.Lock)
+    assert.equal(lock.attempts, 1)
+    assert.equal(lock.attemptsRemaining, 1)
+    const extended = await rl._lock(res, lock.value, 2000)
+    assert.equal(extended.value, lock.value)
+    for (const p of await pttls(res)) assert.ok(p > 1000, `extended: PTTL ${p}`)
+    await extended.unlock()
+  })
+
+  test('lockScript / extendScript / unlockScript are the scripts in use (a function gets the default)', () => {
+    const plain = v4Redlock(FAST)
+    for (const k of ['lockScript', 'extendScript', 'unlockScript']) assert.ok(plain[k].length > 0, k)
+    const custom = v4Redlock({
+      ...FAST,
+      lockScript: (d) => d + 'and 1',
+      unlockScript: (d) => d + 'and 2',
+      extendScript: (d) => d + 'and 3',
+    })
+    assert.equal(custom.lockScript, plain.lockScript + 'and 1')
+    assert.equal(custom.unlockScript, plain.unlockScript + 'and 2')
+    assert.equal(custom.extendScript, plain.extendScript + 'and 3')
+  })
+
+  test('lock.resource is writable (a string or an array): unlock then acts on the new resource', async () => {
+    const rl = v4Redlock(FAST)
+    const res = uniqueResource('v4res')
+    const lock = await rl.lock(res, 2000)
+    lock.resource = uniqueResource('v4res-other')
+    assert.equal(lock.resource.length, 1)
+    // Nothing of this lock under the other resource: 4.2.0's unlock refuses.
+    await assert.rejects(lock.unlock(), (e) => e instanceof Redlock.LockError)
+    assert.deepEqual(await values(res), [lock.value, lock.value, lock.value], 'the original resource is untouched')
+    lock.resource = [res]
+    await rl.unlock(lock)
+    assert.deepEqual(await values(res), [null, null, null])
+  })
+
+  test('an exception thrown by a node-style callback surfaces as an uncaught exception (Bluebird nodeify), not a silent rejection', async () => {
+    const { spawnSync } = await import('node:child_process')
+    const script = `
+      const Redlock = require(${JSON.stringify(require.resolve('../index.js'))})
+      const rl = new Redlock([${JSON.stringify(`redis://${HOST}:${servers[0].port}`)}], { retryCount: 0 })
+      process.on('uncaughtException', (e) => { console.log('uncaught:' + e.message); process.exit(0) })
+      process.on('unhandledRejection', (e) => { console.log('unhandled:' + (e && e.message)); process.exit(1) })
+      rl.lock('cb-throws-' + process.pid, 1000, () => { throw new Error('boom') })
+      setTimeout(() => { console.log('nothing'); process.exit(2) }, 5000)`
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 15_000 })
+    assert.equal(r.stdout.trim(), 'uncaught:boom', `${r.stdout}${r.stderr}`)
+  })
 })

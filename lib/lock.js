@@ -16,9 +16,12 @@ class Lock {
     this.attempts = attempts
     this.expiration = expiration
   }
-  /** v4 name of `resources`. */
+  /** v4 name of `resources`; v4 code may assign it (a string or an array), as in 4.2.0. */
   get resource() {
     return this.resources
+  }
+  set resource(r) {
+    this.resources = Array.isArray(r) ? r : [r]
   }
   /** Releases the lock. */
   release() {
@@ -41,11 +44,25 @@ class Lock {
   }
 }
 
+/**
+ * A node-style callback, as Bluebird's `nodeify` (which node-redlock 4.2.0 used) calls it: an
+ * exception thrown by the callback surfaces as an uncaught exception, not as a rejection of a
+ * promise nobody watches.
+ */
 function withCallback(promise, callback) {
   if (typeof callback === 'function') {
+    const run = (...args) => {
+      try {
+        callback(...args)
+      } catch (e) {
+        process.nextTick(() => {
+          throw e
+        })
+      }
+    }
     promise.then(
-      (v) => callback(null, v),
-      (e) => callback(e),
+      (v) => run(null, v),
+      (e) => run(e),
     )
   }
   return promise

@@ -51,10 +51,11 @@ async function acquire(redlock, resources, duration, settings, v4) {
     if (x.reason === 'cancelled' && signal) e.cause = signal.reason
     throw e
   }
-  const lock = new Lock(redlock, [...resources], x.value, attempts, x.expiration)
+  // v4's Lock counts its attempts (a number) and tells how many were left; v5's keeps the
+  // statistics of each attempt.
+  const lock = new Lock(redlock, [...resources], x.value, v4 ? x.attemptCount : attempts, x.expiration)
   if (v4) {
     v4Locks.add(lock)
-    // v4's Lock also tells how many attempts were left.
     lock.attemptsRemaining = x.attemptsRemaining
   }
   return lock
@@ -89,7 +90,7 @@ async function extend(redlock, lock, duration, settings) {
   if (v4) {
     // v4: the same Lock object is updated and returned.
     lock.expiration = x.expiration
-    lock.attempts = attempts
+    lock.attempts = x.attemptCount
     return lock
   }
   const next = new Lock(redlock, lock.resources, lock.value, attempts, x.expiration)

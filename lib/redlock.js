@@ -82,12 +82,15 @@ class Redlock extends EventEmitter {
     return call(() => coreOf(this).native.nodeTimeoutFor(ttl))
   }
 
-  /** Closes the native connections and, as node-redlock does, quits the JS clients given. */
+  /**
+   * Closes the native connections and, as node-redlock does, quits the JS clients given;
+   * resolves their results, one per client (`undefined` for redlock-rs's own clients and URLs).
+   */
   quit(callback) {
     const done = (async () => {
       const core = coreOf(this)
       await call(() => core.native.quit())
-      await Promise.all(
+      return Promise.all(
         // node-redis clients that were never connected refuse quit(): nothing to close there.
         core.list.map((c) => (!isOurs(c) && c && typeof c.quit === 'function' && c.isOpen !== false ? c.quit() : undefined)),
       )

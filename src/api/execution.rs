@@ -190,11 +190,11 @@ pub fn release_message(api: Api, resources: &str) -> String {
     }
 }
 
-/// node-redlock v4's `Lock.attemptsRemaining` after an acquire that took `attempts`.
+/// node-redlock v4's `Lock.attemptsRemaining` after an acquire that took `attempts`, as 4.2.0
+/// computes it: `retryCount - attempts` (so -1 after a grant on the very last attempt);
+/// `Infinity` with `retryCount: -1` (4.2.0's negative number there means nothing).
 pub fn attempts_remaining(retry_count: Option<u64>, attempts: u64) -> f64 {
-    retry_count.map_or(f64::INFINITY, |r| {
-        r.saturating_add(1).saturating_sub(attempts) as f64
-    })
+    retry_count.map_or(f64::INFINITY, |r| r as f64 - attempts as f64)
 }
 
 #[cfg(test)]
@@ -319,10 +319,11 @@ mod tests {
     }
 
     #[test]
-    fn attempts_remaining_counts_down_to_zero() {
-        assert_eq!(attempts_remaining(Some(10), 1), 10.0);
-        assert_eq!(attempts_remaining(Some(0), 1), 0.0);
-        assert_eq!(attempts_remaining(Some(2), 5), 0.0);
+    fn attempts_remaining_is_retry_count_minus_attempts() {
+        assert_eq!(attempts_remaining(Some(10), 1), 9.0);
+        assert_eq!(attempts_remaining(Some(2), 1), 1.0);
+        assert_eq!(attempts_remaining(Some(2), 3), -1.0);
+        assert_eq!(attempts_remaining(Some(0), 1), -1.0);
         assert_eq!(attempts_remaining(None, 7), f64::INFINITY);
     }
 }
