@@ -154,12 +154,19 @@ async function child(group) {
   // library after it refused the value (e.g. an async `scripts.acquireScript`), is the caller's;
   // anything else unhandled is a failure.
   let callerUnhandled = 0
+  // (A class handed over as a callback throws "Class constructor X cannot be invoked without 'new'".)
+  const callersOwn = (e) =>
+    e instanceof Hostile || e === HOSTILE_PRIMITIVE || (e instanceof TypeError && /^Class constructor \w+ cannot be invoked without 'new'$/.test(e.message))
   process.on('unhandledRejection', (e) => {
-    // (A class handed over as a callback throws "Class constructor X cannot be invoked without 'new'".)
-    if (e instanceof Hostile || e === HOSTILE_PRIMITIVE || (e instanceof TypeError && /^Class constructor \w+ cannot be invoked without 'new'$/.test(e.message))) callerUnhandled++
+    if (callersOwn(e)) callerUnhandled++
     else failures.push({ label: 'process', problem: `unhandled rejection: ${describe(e)}` })
   })
-  process.on('uncaughtException', (e) => failures.push({ label: 'process', problem: `uncaught exception: ${describe(e)}` }))
+  // A node-style callback that throws surfaces as an uncaught exception (Bluebird's nodeify,
+  // docs/migration.md): the caller's own error, not the library's.
+  process.on('uncaughtException', (e) => {
+    if (callersOwn(e)) callerUnhandled++
+    else failures.push({ label: 'process', problem: `uncaught exception: ${describe(e)}` })
+  })
 
   function describe(e) {
     try {
