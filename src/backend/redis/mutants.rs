@@ -18,23 +18,25 @@ end
 return 1
 "#;
 
-/// `no-release-announcement`: the release script without its `PUBLISH`.
-const QUIET_RELEASE_LUA: &str = r#"
-local deleted, foreign = 0, 0
-for _, key in ipairs(KEYS) do
-  local v = redis.pcall("GET", key)
-  if v == ARGV[1] then
-    redis.call("DEL", key)
-    deleted = deleted + 1
-  elseif v then
-    foreign = foreign + 1
-  end
-end
-return {deleted, foreign}
-"#;
+/// `no-release-announcement`: the release script without its `PUBLISH` (made from the real one,
+/// so the two cannot drift apart).
+const ANNOUNCEMENT: &str = r#"
+    if ARGV[2] then
+      redis.pcall("PUBLISH", "redlock-rs:released:" .. key, ARGV[2])
+    end"#;
+
+fn quiet_release_lua() -> String {
+    let quiet = super::scripts::RELEASE_LUA.replace(ANNOUNCEMENT, "");
+    assert_ne!(
+        quiet,
+        super::scripts::RELEASE_LUA,
+        "the release script's announcement moved"
+    );
+    quiet
+}
 
 static PLAIN_DEL: LazyLock<Script> = LazyLock::new(|| Script::new(PLAIN_DEL_LUA));
-static QUIET_RELEASE: LazyLock<Script> = LazyLock::new(|| Script::new(QUIET_RELEASE_LUA));
+static QUIET_RELEASE: LazyLock<Script> = LazyLock::new(|| Script::new(&quiet_release_lua()));
 static BLIND_EXTEND: LazyLock<Script> = LazyLock::new(|| Script::new(BLIND_EXTEND_LUA));
 
 /// `scripts` with the chosen mutant's script swapped in (unchanged when none is chosen).
@@ -59,5 +61,17 @@ pub(super) fn pubsub(client: Option<redis::Client>) -> Option<redis::Client> {
         None
     } else {
         client
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_quiet_release_is_the_release_without_its_publish() {
+        let quiet = super::quiet_release_lua();
+        assert!(!quiet.contains("PUBLISH"));
+        assert!(
+            quiet.contains("foreign = foreign + 1") && quiet.contains("redis.call(\"DEL\", key)")
+        );
     }
 }
