@@ -129,6 +129,7 @@ export interface CompletionFailure {
   messages: Array<string>
   /** The error message; `null` when ok. */
   message?: string
+  rollbackErrors: Array<NodeMessage>
 }
 
 export declare function completionLayout(): CompletionLayout
@@ -148,6 +149,8 @@ export interface CompletionLayout {
   failure: number
   /** v4 acquires only (left empty otherwise). */
   attemptsRemaining: number
+  /** `true` when late reports follow for this id; on a late report, the `LateReport`. */
+  late: number
 }
 
 export declare function defaultScripts(): DefaultScripts
@@ -157,6 +160,28 @@ export interface DefaultScripts {
   acquireScript: string
   extendScript: string
   releaseScript: string
+}
+
+/**
+ * What the nodes said after an operation's result was sent: the rest of one attempt's votes,
+ * or rollback errors.
+ */
+export interface LateReport {
+  /** Which entry of the operation's `attempts` these votes complete. */
+  attempt: number
+  /** One character per node: the late vote's code, or `.` for a node counted already. */
+  votes: string
+  /** The message of every late `e` and `t` vote, in order. */
+  messages: Array<string>
+  rollbackErrors: Array<NodeMessage>
+  /** The operation's last report. */
+  last: boolean
+}
+
+/** A node's error, by node index. */
+export interface NodeMessage {
+  node: number
+  message: string
 }
 
 /** The resolved settings (`nodeTimeout: null` = derived from each TTL). */

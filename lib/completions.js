@@ -2,27 +2,67 @@
 // Promise plumbing for acquire / extend / release: the addon starts the work and returns at
 // once; finished work is drained in batches, one wake-up of this thread per batch (see
 // src/js/completions.rs). Here only the resolvers are kept, by operation id.
+//
+// A result taken before every node answered says `late`: reports about the rest follow (the
+// votes that complete an attempt's statistics, rollback errors), the last one marked `last`.
+// They are kept on the result (`x.onLate(fn)`) until someone takes them.
 
 const { CompletionQueue, completionLayout } = require('./native.js')
 const { call } = require('./errors.js')
 
 // Where each field sits in a drained completion: the layout is defined in Rust.
 const L = completionLayout()
-const [SLOTS, ID, OK, VALUE, EXPIRATION, ATTEMPT_COUNT, START, VOTES, FAILURE, ATTEMPTS_REMAINING] = [
+const [SLOTS, ID, OK, VALUE, EXPIRATION, ATTEMPT_COUNT, START, VOTES, FAILURE, ATTEMPTS_REMAINING, LATE] = [
   L.slots, L.id, L.ok, L.value, L.expiration, L.attemptCount, L.start, L.votes, L.failure, L.attemptsRemaining,
+  L.late,
 ]
 const EMPTY = Object.freeze([])
 const resolvers = new Map()
+/** id → the late reports of an operation whose result is out: `{ reports, take }`. */
+const lates = new Map()
 let lastId = 0
+
+/** Where an operation's late reports go: kept until `onLate(fn)` is called, then to `fn`. */
+class LateReports {
+  constructor() {
+    this.reports = []
+    this.take = null
+  }
+  add(r) {
+    if (this.take === null) this.reports.push(r)
+    else this.take(r)
+  }
+  /** `fn(report)` for every late report, those already here first. */
+  onLate(fn) {
+    this.take = fn
+    const reports = this.reports
+    this.reports = EMPTY
+    for (const r of reports) fn(r)
+  }
+}
 
 const completions = new CompletionQueue(() => {
   const done = completions.drain()
   for (let i = 0; i < done.length; i += SLOTS) {
-    const resolve = resolvers.get(done[i + ID])
+    const id = done[i + ID]
+    const late = done[i + LATE]
+    if (late !== null && typeof late === 'object') {
+      const reports = lates.get(id)
+      if (reports === undefined) continue
+      if (late.last) lates.delete(id)
+      reports.add(late)
+      continue
+    }
+    const resolve = resolvers.get(id)
     if (resolve === undefined) continue
-    resolvers.delete(done[i + ID])
+    resolvers.delete(id)
     const failure = done[i + FAILURE]
     const votes = done[i + VOTES]
+    let reports = null
+    if (late === true) {
+      reports = new LateReports()
+      lates.set(id, reports)
+    }
     resolve({
       ok: done[i + OK],
       value: done[i + VALUE],
@@ -33,8 +73,10 @@ const completions = new CompletionQueue(() => {
       reason: failure === null ? null : failure.reason,
       detail: failure === null ? null : failure.detail,
       messages: failure === null ? EMPTY : failure.messages,
+      rollbackErrors: failure === null ? EMPTY : failure.rollbackErrors,
       message: failure === null ? null : failure.message,
       attemptsRemaining: done[i + ATTEMPTS_REMAINING],
+      late: reports,
     })
   }
 })

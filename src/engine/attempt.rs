@@ -90,6 +90,7 @@ impl Engine {
             observe(&round.votes);
             let undoing = self.finish_round(
                 &mut round,
+                attempts,
                 policy.rollback(),
                 result.is_err(),
                 spec,

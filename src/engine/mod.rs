@@ -24,7 +24,7 @@ mod round;
 mod rules;
 
 pub use crate::backend::Vote;
-pub use outcome::{Cancel, Failure, Granted, LockSpec, Released};
+pub use outcome::{Cancel, Failure, Granted, Late, LateSink, LockSpec, Released};
 pub use rules::{RollbackRule, Rules};
 
 use crate::algo::settings::Settings;

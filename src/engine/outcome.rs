@@ -17,6 +17,8 @@ pub struct LockSpec {
     /// A value made for this call alone (the v5 API): no node can hold it already, so a
     /// single-resource acquire needs no script — a plain `SET NX PX` decides.
     pub fresh: bool,
+    /// Who hears what the nodes say after a round's verdict (`None`: nobody listens).
+    pub late: Option<LateSink>,
 }
 
 impl LockSpec {
@@ -25,7 +27,44 @@ impl LockSpec {
             resources: resources.into(),
             value: value.into(),
             fresh,
+            late: None,
         }
+    }
+
+    /// The same lock, with `late` told what the nodes say after each verdict.
+    pub fn with_late(mut self, late: LateSink) -> Self {
+        self.late = Some(late);
+        self
+    }
+}
+
+/// What a node said after its round's verdict: the verdict is taken as soon as it is certain,
+/// but the statistics of an attempt cover every node (node-redlock v5 resolves them once every
+/// client has voted), and node-redlock v4 reports every server error, its rollbacks' included.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Late {
+    /// Every node of attempt `attempt` (from 1) that had not answered at the verdict has now
+    /// voted (each by its per-node timeout at the latest): `(node, vote)`, by node index.
+    Votes {
+        attempt: u64,
+        votes: Vec<(usize, Vote)>,
+    },
+    /// The rollback after attempt `attempt` failed on `node` (a timeout is not reported).
+    RollbackError {
+        attempt: u64,
+        node: usize,
+        error: crate::backend::NodeError,
+    },
+}
+
+/// Receives [`Late`] reports, from the engine's background tasks. Dropped once no report can
+/// follow (every task that could send one has ended, or was dropped with its runtime).
+#[derive(Clone)]
+pub struct LateSink(pub Arc<dyn Fn(Late) + Send + Sync>);
+
+impl fmt::Debug for LateSink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LateSink")
     }
 }
 

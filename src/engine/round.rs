@@ -2,7 +2,7 @@
 //! round's leftovers (late answers, rollbacks) finished in the background.
 
 use super::chain::Link;
-use super::outcome::{cancelled, Cancel, Granted, LockSpec};
+use super::outcome::{cancelled, Cancel, Granted, Late, LockSpec};
 use super::rules::{RollbackRule, Rules};
 use super::Engine;
 use crate::algo::quorum::{FailReason, Settled, Tally};
@@ -194,9 +194,11 @@ impl Engine {
     /// for this value on that node waits for it. Returns the answering nodes where a failed
     /// round may leave something to undo: those whose grant is being rolled back, and those
     /// that had not answered yet, whose late grant is rolled back when it arrives.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn finish_round(
         &self,
         r: &mut Round,
+        attempt: u64,
         rollback: Option<RollbackRule>,
         failed: bool,
         spec: &LockSpec,
@@ -205,14 +207,16 @@ impl Engine {
     ) -> Vec<usize> {
         let undo_vote = move |v: &Vote| rollback.is_some_and(|rule| rule(v, failed));
         let mut rollbacks = Vec::new();
-        // Nodes that answer (a grant being undone, or no answer yet): a timed-out or failing
-        // node is not waited for.
+        // Nodes that answer (a grant being undone, an error, or no answer yet): a timed-out
+        // node is not waited for. A failing node's rollback is waited for so that its error
+        // is reported before the operation's failure (node-redlock v4 unlocks before it
+        // rejects); it is bounded by the per-node timeout like every other.
         let mut undoing = Vec::new();
         for (i, v) in r.votes.iter().enumerate() {
             if let Some(v) = v {
                 if r.sent[i] && undo_vote(v) {
                     rollbacks.push(i);
-                    if *v == Vote::Yes {
+                    if matches!(v, Vote::Yes | Vote::Error(_)) {
                         undoing.push(i);
                     }
                 }
@@ -245,13 +249,24 @@ impl Engine {
         }
         let nodes = self.nodes.clone();
         let (res, val) = (spec.resources.clone(), spec.value.clone());
+        let late = spec.late.clone();
         let task = self.background_task();
         tokio::spawn(async move {
             let _task = task;
             let undo = |i: usize, tx: Option<oneshot::Sender<()>>| {
                 let f = nodes[i].rollback(res.clone(), val.clone());
+                let late = late.clone();
                 async move {
-                    let _ = timeout(node_timeout, f).await;
+                    if let Ok(Err(error)) = timeout(node_timeout, f).await {
+                        if let Some(late) = &late {
+                            (late.0)(Late::RollbackError {
+                                attempt,
+                                node: i,
+                                error,
+                            });
+                        }
+                    }
+                    // After the report: whoever waits for this link sees the report first.
                     drop(tx);
                 }
                 .boxed()
@@ -261,10 +276,21 @@ impl Engine {
                 work.push(undo(i, txs[i].take()));
             }
             let mut pending = pending;
+            // The late votes of this round, reported together once the last is in (every
+            // pending call ends by the round's deadline).
+            let mut votes = Vec::new();
+            let mut report = late.clone().filter(|_| !pending.is_empty());
             loop {
                 tokio::select! {
                     Some((i, v, blocked)) = pending.next(), if !pending.is_empty() => {
                         let tx = txs[i].take();
+                        votes.push((i, v.clone()));
+                        if pending.is_empty() {
+                            if let Some(late) = report.take() {
+                                let votes = std::mem::take(&mut votes);
+                                (late.0)(Late::Votes { attempt, votes });
+                            }
+                        }
                         if let Some(prev) = blocked {
                             // Nothing sent; this node's link is still the earlier work.
                             work.push(async move {

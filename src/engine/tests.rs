@@ -807,3 +807,80 @@ async fn settled_waits_for_the_rollbacks_left_running_and_no_longer() {
         0
     );
 }
+
+/// A collecting `LateSink`.
+fn late_sink() -> (LateSink, Arc<std::sync::Mutex<Vec<Late>>>) {
+    let got = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let g = got.clone();
+    (LateSink(Arc::new(move |l| g.lock().unwrap().push(l))), got)
+}
+
+/// The verdict is taken at the quorum; the node that had not answered reports its vote once
+/// it has (or its timeout), in one report for its round.
+#[tokio::test(start_paused = true)]
+async fn late_votes_are_reported_after_an_early_verdict() {
+    let (engine, nodes) = cluster(3);
+    nodes[2].set_latency(Duration::from_millis(50));
+    let (sink, got) = late_sink();
+    let s = spec("v").with_late(sink.clone());
+    let mut seen = Vec::new();
+    let g = engine
+        .acquire(&s, TTL, &settings(0.0), None, |v| seen.push(v.to_vec()))
+        .await
+        .unwrap();
+    assert_eq!(g.votes[2], None, "the verdict did not wait for node 2");
+    assert!(
+        got.lock().unwrap().is_empty(),
+        "nothing late yet at the verdict"
+    );
+    settle().await;
+    assert_eq!(
+        *got.lock().unwrap(),
+        vec![Late::Votes {
+            attempt: 1,
+            votes: vec![(2, Vote::Yes)]
+        }]
+    );
+
+    // A paused node: its timeout, once, after the verdict.
+    let (engine, nodes) = cluster(3);
+    nodes[0].set_paused(true);
+    let (sink, got) = late_sink();
+    let s = spec("w").with_late(sink);
+    engine
+        .acquire(&s, TTL, &settings(0.0), None, |_| {})
+        .await
+        .unwrap();
+    settle().await;
+    assert_eq!(
+        *got.lock().unwrap(),
+        vec![Late::Votes {
+            attempt: 1,
+            votes: vec![(0, Vote::Timeout)]
+        }]
+    );
+}
+
+/// A rollback that fails is reported, for the attempt it follows, before the operation fails.
+#[tokio::test(start_paused = true)]
+async fn a_failing_rollback_is_reported_before_the_failure() {
+    let (engine, nodes) = cluster(3);
+    nodes[0].set_failing(true);
+    nodes[1].set_failing(true);
+    let (sink, got) = late_sink();
+    let s = spec("v").with_late(sink);
+    let f = engine
+        .acquire(&s, TTL, &settings(1.0), None, |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(f.reason, FailReason::Unavailable);
+    let got = got.lock().unwrap().clone();
+    for attempt in 1..=2 {
+        for node in 0..2 {
+            assert!(
+                got.iter().any(|l| matches!(l, Late::RollbackError { attempt: a, node: n, .. } if *a == attempt && *n == node)),
+                "attempt {attempt} node {node}: {got:?}"
+            );
+        }
+    }
+}

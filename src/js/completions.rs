@@ -41,6 +41,33 @@ pub struct NativeExecution {
     pub message: Option<String>,
     /// node-redlock v4's `Lock.attemptsRemaining` (v4 acquires only).
     pub attempts_remaining: Option<f64>,
+    /// Late reports follow (some attempt has `p` votes): the last one ends the operation.
+    pub late: bool,
+    /// The rollbacks after failed attempts that failed on a node, by then.
+    pub rollback_errors: Vec<NodeMessage>,
+}
+
+/// A node's error, by node index.
+#[napi(object)]
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeMessage {
+    pub node: u32,
+    pub message: String,
+}
+
+/// What the nodes said after an operation's result was sent: the rest of one attempt's votes,
+/// or rollback errors.
+#[napi(object)]
+pub struct LateReport {
+    /// Which entry of the operation's `attempts` these votes complete.
+    pub attempt: u32,
+    /// One character per node: the late vote's code, or `.` for a node counted already.
+    pub votes: String,
+    /// The message of every late `e` and `t` vote, in order.
+    pub messages: Vec<String>,
+    pub rollback_errors: Vec<NodeMessage>,
+    /// The operation's last report.
+    pub last: bool,
 }
 
 impl NativeExecution {
@@ -59,14 +86,16 @@ impl NativeExecution {
             start: 0.0,
             message: Some(crate::api::execution::QUORUM_MESSAGE.into()),
             attempts_remaining: None,
+            late: false,
+            rollback_errors: Vec::new(),
         }
     }
 }
 
-/// One finished operation.
-struct Completion {
-    id: u32,
-    x: NativeExecution,
+/// One finished operation, or a late report about one.
+enum Completion {
+    Done { id: u32, x: NativeExecution },
+    Late { id: u32, r: LateReport },
 }
 
 /// Where each field of a completion sits in `drain()`'s flat array. Defined here only: the
@@ -81,8 +110,11 @@ mod slot {
     pub const VOTES: u32 = 6;
     pub const FAILURE: u32 = 7;
     pub const ATTEMPTS_REMAINING: u32 = 8;
+    /// A result: whether late reports follow. A late report: the `LateReport` (every other
+    /// slot but `ID` is then empty).
+    pub const LATE: u32 = 9;
     /// Slots per completion.
-    pub const COUNT: u32 = 9;
+    pub const COUNT: u32 = 10;
 }
 
 /// The offsets of `CompletionQueue.drain()`'s fields within one completion of `slots` slots.
@@ -101,6 +133,8 @@ pub struct CompletionLayout {
     pub failure: u32,
     /// v4 acquires only (left empty otherwise).
     pub attempts_remaining: u32,
+    /// `true` when late reports follow for this id; on a late report, the `LateReport`.
+    pub late: u32,
 }
 
 // Registered with N-API; unused from Rust (and so dead in `cargo test` builds).
@@ -118,6 +152,7 @@ pub fn completion_layout() -> CompletionLayout {
         votes: slot::VOTES,
         failure: slot::FAILURE,
         attempts_remaining: slot::ATTEMPTS_REMAINING,
+        late: slot::LATE,
     }
 }
 
@@ -131,6 +166,7 @@ pub struct CompletionFailure {
     pub messages: Vec<String>,
     /// The error message; `null` when ok.
     pub message: Option<String>,
+    pub rollback_errors: Vec<NodeMessage>,
 }
 
 struct Shared {
@@ -159,6 +195,36 @@ pub struct Completer {
     sent: bool,
 }
 
+/// Sends an operation's late reports, after its result. While a result's `late` is set the
+/// operation counts as in flight (as a pending socket would keep node-redlock's process
+/// alive), until a report with `last` set: its sender must send one (the engine bounds every
+/// late vote by the per-node timeout, and a sender dropped early sends a stand-in).
+pub struct LateSender {
+    shared: Arc<Shared>,
+    id: u32,
+}
+
+impl LateSender {
+    pub fn send(&self, r: LateReport) {
+        push(&self.shared, Completion::Late { id: self.id, r });
+    }
+}
+
+/// Queues `c`; only the first completion of a batch wakes the JS thread: the drain takes them
+/// all.
+fn push(shared: &Shared, c: Completion) {
+    let first = {
+        let mut done = shared.done.lock().unwrap_or_else(|e| e.into_inner());
+        done.push(c);
+        done.len() == 1
+    };
+    if first {
+        let wake = shared.wake.lock().unwrap_or_else(|e| e.into_inner());
+        // Fails only while the environment shuts down; nobody is waiting then.
+        let _ = wake.call((), ThreadsafeFunctionCallMode::NonBlocking);
+    }
+}
+
 impl Drop for Completer {
     fn drop(&mut self) {
         if !self.sent {
@@ -174,17 +240,14 @@ impl Completer {
     }
 
     fn send(&self, x: NativeExecution) {
-        let id = self.id;
-        let first = {
-            let mut done = self.shared.done.lock().unwrap_or_else(|e| e.into_inner());
-            done.push(Completion { id, x });
-            done.len() == 1
-        };
-        // Only the first completion of a batch wakes the JS thread: the drain takes them all.
-        if first {
-            let wake = self.shared.wake.lock().unwrap_or_else(|e| e.into_inner());
-            // Fails only while the environment shuts down; nobody is waiting then.
-            let _ = wake.call((), ThreadsafeFunctionCallMode::NonBlocking);
+        push(&self.shared, Completion::Done { id: self.id, x });
+    }
+
+    /// Where this operation's late reports go.
+    pub fn late_sender(&self) -> LateSender {
+        LateSender {
+            shared: self.shared.clone(),
+            id: self.id,
         }
     }
 }
@@ -216,17 +279,29 @@ impl CompletionQueue {
             std::mem::replace(&mut *q, Vec::with_capacity(cap))
         };
         let mut out = env.create_array(done.len() as u32 * slot::COUNT)?;
-        let n = done.len() as u32;
-        for (k, Completion { id, x }) in done.into_iter().enumerate() {
+        // Operations that end with this batch.
+        let mut n = 0u32;
+        for (k, c) in done.into_iter().enumerate() {
             let at = k as u32 * slot::COUNT;
+            let (id, x) = match c {
+                Completion::Done { id, x } => (id, x),
+                Completion::Late { id, r } => {
+                    n += u32::from(r.last);
+                    out.set(at + slot::ID, id)?;
+                    out.set(at + slot::LATE, r)?;
+                    continue;
+                }
+            };
+            n += u32::from(!x.late);
             out.set(at + slot::ID, id)?;
+            out.set(at + slot::LATE, x.late)?;
             out.set(at + slot::OK, x.ok)?;
             out.set(at + slot::VALUE, x.value)?;
             out.set(at + slot::EXPIRATION, x.expiration)?;
             out.set(at + slot::ATTEMPT_COUNT, x.attempt_count)?;
             out.set(at + slot::START, x.start)?;
             out.set(at + slot::VOTES, x.attempts.join(","))?;
-            if x.ok && x.messages.is_empty() {
+            if x.ok && x.messages.is_empty() && x.rollback_errors.is_empty() {
                 out.set(at + slot::FAILURE, Null)?;
             } else {
                 let f = CompletionFailure {
@@ -234,6 +309,7 @@ impl CompletionQueue {
                     detail: x.detail,
                     messages: x.messages,
                     message: x.message,
+                    rollback_errors: x.rollback_errors,
                 };
                 out.set(at + slot::FAILURE, f)?;
             }

@@ -2,7 +2,9 @@
 //! execution statistics the JS facade turns into `Lock`, `ExecutionStats` and errors.
 
 use super::args::{self, throw};
-use super::completions::{CompletionQueue, NativeExecution};
+use super::completions::{
+    Completer, CompletionQueue, LateReport, LateSender, NativeExecution, NodeMessage,
+};
 use super::redlock::NativeRedlock;
 use crate::algo::quorum::FailReason;
 use crate::algo::settings::{ArgError, Settings};
@@ -10,11 +12,11 @@ use crate::algo::value::random_value;
 use crate::api::execution::{self, Api, AttemptVotes, Execution};
 use crate::api::leases::{from_epoch_ms, to_epoch_ms, Leases};
 use crate::api::lockapi::Holder;
-use crate::engine::{Failure, LockSpec, Vote};
+use crate::engine::{Failure, Late, LateSink, LockSpec, Vote};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
@@ -62,31 +64,213 @@ fn convert_attempts(
     timeout_ms: u128,
     releasing: bool,
 ) -> (Vec<String>, Vec<String>) {
-    // A release: `Own` (nothing of ours left) confirms it; `No` (another owner's key) is against.
-    let own = if releasing { 'f' } else { 'a' };
     let mut messages = Vec::new();
     let codes = attempts
         .iter()
         .map(|a| {
             a.iter()
                 .map(|v| match v {
-                    Some(Vote::Yes) => 'f',
-                    Some(Vote::No) => 'a',
-                    Some(Vote::Own) => own,
-                    Some(Vote::Error(e)) => {
-                        messages.push(e.0.clone());
-                        'e'
-                    }
-                    Some(Vote::Timeout) => {
-                        messages.push(format!("timed out after {timeout_ms} ms"));
-                        't'
-                    }
+                    Some(v) => vote_code(v, timeout_ms, releasing, &mut messages),
                     None => 'p',
                 })
                 .collect()
         })
         .collect();
     (codes, messages)
+}
+
+/// One vote's code; the message of an `e` or `t` is added to `messages`.
+fn vote_code(v: &Vote, timeout_ms: u128, releasing: bool, messages: &mut Vec<String>) -> char {
+    match v {
+        Vote::Yes => 'f',
+        Vote::No => 'a',
+        // A release: `Own` (nothing of ours left) confirms it.
+        Vote::Own if releasing => 'f',
+        Vote::Own => 'a',
+        Vote::Error(e) => {
+            messages.push(e.0.clone());
+            'e'
+        }
+        Vote::Timeout => {
+            messages.push(format!("timed out after {timeout_ms} ms"));
+            't'
+        }
+    }
+}
+
+/// The message of a late vote that will never come: its task was dropped (the runtime shut
+/// down) before the node answered or timed out.
+const LOST_VOTE: &str = "no answer: the operation's background work was stopped";
+
+/// An operation's late reports, from the engine's background tasks to the JS thread. Before the
+/// result is sent they are kept and folded into it; after, each attempt that still had `p`
+/// votes gets one report, the last one marked so. Dropped (no report can follow any more)
+/// with attempts still waiting, it reports their missing votes as lost: a statistics Promise
+/// never hangs.
+struct Tracker {
+    sender: Option<LateSender>,
+    timeout_ms: u128,
+    releasing: bool,
+    /// Reports that arrived before the result.
+    early: Vec<Late>,
+    /// After the result: the attempts still waiting, `(attempt number, index in attempts,
+    /// codes)`. `None` before the result.
+    waiting: Option<Vec<(u64, u32, Vec<char>)>>,
+}
+
+impl Tracker {
+    fn new(timeout_ms: u128, releasing: bool) -> Self {
+        Tracker {
+            sender: None,
+            timeout_ms,
+            releasing,
+            early: Vec::new(),
+            waiting: None,
+        }
+    }
+
+    fn report(&mut self, l: Late) {
+        let Some(waiting) = &mut self.waiting else {
+            self.early.push(l);
+            return;
+        };
+        // After the result: a rollback error rides with the next report if any is still due
+        // (nothing else would deliver it; the operation is over).
+        let (attempt, votes, rollback_errors) = match l {
+            Late::Votes { attempt, votes } => (attempt, votes, Vec::new()),
+            Late::RollbackError { node, error, .. } => {
+                if waiting.is_empty() {
+                    return;
+                }
+                let e = NodeMessage {
+                    node: node as u32,
+                    message: error.0,
+                };
+                (0, Vec::new(), vec![e])
+            }
+        };
+        let at = waiting.iter().position(|w| w.0 == attempt);
+        if at.is_none() && rollback_errors.is_empty() {
+            // An attempt whose votes were not kept (unbounded retries keep the last only).
+            return;
+        }
+        let (index, mut codes) = match at {
+            Some(k) => {
+                let (_, index, codes) = waiting.remove(k);
+                (index, codes.iter().map(|_| '.').collect::<Vec<char>>())
+            }
+            None => (0, Vec::new()),
+        };
+        let mut messages = Vec::new();
+        for (node, v) in &votes {
+            if let Some(c) = codes.get_mut(*node) {
+                *c = vote_code(v, self.timeout_ms, self.releasing, &mut messages);
+            }
+        }
+        let last = waiting.is_empty();
+        if let Some(s) = &self.sender {
+            s.send(LateReport {
+                attempt: index,
+                votes: codes.into_iter().collect(),
+                messages,
+                rollback_errors,
+                last,
+            });
+        }
+    }
+
+    /// Folds the reports that came before the result into `x`; the rollback errors.
+    fn fold_early(&mut self, x: &mut Execution) -> Vec<NodeMessage> {
+        let total = match &x.result {
+            Ok(g) => g.attempts,
+            Err(f) => f.attempts,
+        };
+        let first = (total + 1).saturating_sub(x.attempts.len() as u64);
+        let mut errors = Vec::new();
+        for l in self.early.drain(..) {
+            match l {
+                Late::Votes { attempt, votes } => {
+                    let Some(k) = attempt.checked_sub(first) else {
+                        continue;
+                    };
+                    if let Some(a) = x.attempts.get_mut(k as usize) {
+                        for (node, v) in votes {
+                            if let Some(slot) = a.get_mut(node) {
+                                *slot = Some(v);
+                            }
+                        }
+                    }
+                }
+                Late::RollbackError { node, error, .. } => errors.push(NodeMessage {
+                    node: node as u32,
+                    message: error.0,
+                }),
+            }
+        }
+        errors
+    }
+
+    /// Sends the result `out` through `done`; late reports follow for its `p` votes (those
+    /// that came after `fold_early` first).
+    fn complete(&mut self, done: Completer, mut out: NativeExecution) {
+        let total = out.attempt_count as u64;
+        let first = (total + 1).saturating_sub(out.attempts.len() as u64);
+        let waiting: Vec<_> = out
+            .attempts
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.contains('p'))
+            .map(|(k, c)| (first + k as u64, k as u32, c.chars().collect()))
+            .collect();
+        out.late = !waiting.is_empty();
+        if out.late {
+            self.sender = Some(done.late_sender());
+        }
+        self.waiting = Some(waiting);
+        done.complete(out);
+        for l in std::mem::take(&mut self.early) {
+            self.report(l);
+        }
+    }
+}
+
+/// An operation's tracker, shared by its task and the engine's background tasks.
+type SharedTracker = Arc<Mutex<Tracker>>;
+
+fn lock(t: &SharedTracker) -> std::sync::MutexGuard<'_, Tracker> {
+    t.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Drop for Tracker {
+    fn drop(&mut self) {
+        let Some(waiting) = self.waiting.take() else {
+            return;
+        };
+        let n = waiting.len();
+        for (k, (_, index, codes)) in waiting.into_iter().enumerate() {
+            let mut messages = Vec::new();
+            let votes = codes
+                .iter()
+                .map(|&c| {
+                    if c == 'p' {
+                        messages.push(LOST_VOTE.to_string());
+                        'e'
+                    } else {
+                        '.'
+                    }
+                })
+                .collect();
+            if let Some(s) = &self.sender {
+                s.send(LateReport {
+                    attempt: index,
+                    votes,
+                    messages,
+                    rollback_errors: Vec::new(),
+                    last: k + 1 == n,
+                });
+            }
+        }
+    }
 }
 
 fn failed(
@@ -107,18 +291,35 @@ fn failed(
         start,
         message: None,
         attempts_remaining: None,
+        late: false,
+        rollback_errors: Vec::new(),
     }
 }
 
-/// The result for the facade; `describe` gives a failure its message.
+/// The result for the facade, with the late reports that came before it folded in; `describe`
+/// gives a failure its message.
 fn to_native(
-    x: Execution,
+    mut x: Execution,
+    late: &SharedTracker,
     value: String,
-    timeout_ms: u128,
-    releasing: bool,
     describe: impl FnOnce(&Failure) -> String,
 ) -> NativeExecution {
+    let (rollback_errors, timeout_ms, releasing) = {
+        let mut t = lock(late);
+        (t.fold_early(&mut x), t.timeout_ms, t.releasing)
+    };
     let (attempts, messages) = convert_attempts(&x.attempts, timeout_ms, releasing);
+    let mut out = to_native_votes(x, value, (attempts, messages), describe);
+    out.rollback_errors = rollback_errors;
+    out
+}
+
+fn to_native_votes(
+    x: Execution,
+    value: String,
+    (attempts, messages): (Vec<String>, Vec<String>),
+    describe: impl FnOnce(&Failure) -> String,
+) -> NativeExecution {
     match x.result {
         Ok(g) => NativeExecution {
             ok: true,
@@ -132,6 +333,8 @@ fn to_native(
             start: x.start,
             message: None,
             attempts_remaining: None,
+            late: false,
+            rollback_errors: Vec::new(),
         },
         Err(f) => {
             let mut out = failed(&f, value, (attempts, messages), x.start);
@@ -212,18 +415,26 @@ fn api(v4: bool) -> Api {
 impl NativeRedlock {
     /// Starts one operation, its arguments all checked: `work` gets the holder, the leases and
     /// `spec`, and what it answers completes `id` in `queue`.
+    /// `timeout_ms` and `releasing` say how late votes read (see `convert_attempts`).
+    #[allow(clippy::too_many_arguments)]
     fn start<Fut>(
         &self,
         env: &Env,
         queue: &mut CompletionQueue,
         id: u32,
         spec: LockSpec,
-        work: impl FnOnce(Arc<Holder>, Arc<Leases>, LockSpec) -> Fut,
+        timeout_ms: u128,
+        releasing: bool,
+        work: impl FnOnce(Arc<Holder>, Arc<Leases>, LockSpec, SharedTracker) -> Fut,
     ) -> Result<()>
     where
         Fut: Future<Output = NativeExecution> + Send + 'static,
     {
-        let work = work(self.holder().clone(), self.leases().clone(), spec);
+        let tracker: SharedTracker = Arc::new(Mutex::new(Tracker::new(timeout_ms, releasing)));
+        let t = tracker.clone();
+        let spec = spec.with_late(LateSink(Arc::new(move |l| lock(&t).report(l))));
+        let holder = self.holder().clone();
+        let work = work(holder, self.leases().clone(), spec, tracker.clone());
         let done = queue.begin(env, id)?;
         let closed = done.closed();
         super::dispatch::submit(async move {
@@ -231,7 +442,7 @@ impl NativeRedlock {
             // receive their result, and an acquire with `retryCount: -1` would otherwise retry
             // forever and take a lock nobody holds.
             tokio::select! {
-                x = work => done.complete(x),
+                x = work => lock(&tracker).complete(done, x),
                 _ = closed => {}
             }
         });
@@ -277,11 +488,11 @@ impl NativeRedlock {
         let value = random_value();
         let timeout_ms = settings.node_timeout(ttl).as_millis();
         let lock = LockSpec::new(resources, &value, true);
-        self.start(env, queue, id, lock, |holder, leases, spec| async move {
+        let work = |holder: Arc<Holder>, leases: Arc<Leases>, spec: LockSpec, late| async move {
             let x =
                 execution::acquire(&holder.engine, &leases, &spec, ttl, &settings, cancel).await;
             let retries = settings.retry_count;
-            let mut out = to_native(x, value, timeout_ms, false, |f| {
+            let mut out = to_native(x, &late, value, |f| {
                 execution::acquire_message(api(v4), f.reason, &listed(&spec, given), retries)
             });
             if v4 && out.ok {
@@ -289,7 +500,8 @@ impl NativeRedlock {
                 out.attempts_remaining = Some(execution::attempts_remaining(retries, attempts));
             }
             out
-        })
+        };
+        self.start(env, queue, id, lock, timeout_ms, false, work)
     }
 
     /// Extends a lock to `duration` from now. `expiration` is the caller's `Lock.expiration`
@@ -323,11 +535,11 @@ impl NativeRedlock {
         let hint = (expiration.is_finite() && expiration > 0.0).then(|| from_epoch_ms(expiration));
         let timeout_ms = settings.node_timeout(ttl).as_millis();
         let lock = LockSpec::new(resources, &value, false);
-        self.start(env, queue, id, lock, |holder, leases, spec| async move {
+        let work = |holder: Arc<Holder>, leases: Arc<Leases>, spec: LockSpec, late| async move {
             let x = execution::extend(&holder.engine, &leases, &spec, hint, ttl, &settings).await;
             let capped = x.result.as_ref().err().and_then(|f| f.capped);
             let retries = settings.retry_count;
-            let mut out = to_native(x, value, timeout_ms, false, |f| {
+            let mut out = to_native(x, &late, value, |f| {
                 let shown = listed(&spec, given);
                 execution::extend_message(api(v4), f.reason, f.attempts, &shown, retries)
             });
@@ -335,7 +547,8 @@ impl NativeRedlock {
                 out.expiration = shown_after_failed_extend(expiration, capped);
             }
             out
-        })
+        };
+        self.start(env, queue, id, lock, timeout_ms, false, work)
     }
 
     /// Releases a lock on every node; resolves `ok` once a quorum confirmed.
@@ -359,14 +572,15 @@ impl NativeRedlock {
         let settings = self.call_settings(env, settings)?;
         let timeout_ms = self.holder().engine.release_timeout(&settings).as_millis();
         let lock = LockSpec::new(resources, &value, false);
-        self.start(env, queue, id, lock, |holder, leases, spec| async move {
+        let work = |holder: Arc<Holder>, leases: Arc<Leases>, spec: LockSpec, late| async move {
             let x = execution::release(&holder.engine, &leases, &spec, &settings, v4).await;
-            let mut out = to_native(x, value, timeout_ms, true, |_| {
+            let mut out = to_native(x, &late, value, |_| {
                 execution::release_message(api(v4), &listed(&spec, given))
             });
             out.expiration = 0.0;
             out
-        })
+        };
+        self.start(env, queue, id, lock, timeout_ms, true, work)
     }
 
     /// Remaining ms until fewer than a quorum of nodes hold `resource` (by any owner), or
