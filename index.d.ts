@@ -37,8 +37,9 @@ declare global {
  *
  * Events: `'error'` (every per-server failure, including {@link Redlock.ResourceLockedError}
  * "held by another owner" votes; a no-op listener is installed, so it never crashes the process)
- * and `'clientError'` (server errors and timeouts only, as node-redlock v4). They are emitted
- * when an operation has finished, not while it runs.
+ * and `'clientError'` (server errors and timeouts only, as node-redlock v4, the rollbacks of failed
+ * attempts included). Each vote's events are emitted once it is known: at the operation's
+ * result for the servers that had answered by then, later for those that answer after it.
  *
  * @example node-redlock v5 style
  * ```ts
@@ -393,16 +394,22 @@ declare class Redlock extends EventEmitter {
   // Events
 
   /**
-   * `'error'`: every per-server failure of an operation — a {@link Redlock.ResourceLockedError}
-   * when a server voted "held by another owner" (or "nothing to release"), an `Error` naming the
-   * server (`node <i> (<host:port>) …`) when it failed or timed out — and a release error that
-   * followed a failed `using()` routine. Emitted after the operation; a no-op listener is always
+   * `'error'`: every per-server failure of an operation, once per server and attempt — a
+   * {@link Redlock.ResourceLockedError} when a server voted "held by another owner" (or
+   * "nothing to release"), an `Error` when it failed or timed out (see
+   * {@link Redlock.ExecutionStats.votesAgainst} for its message and `node`), a failed rollback
+   * after a failed attempt (as v5's release after a failed acquire) — and a release error
+   * that followed a failed `using()` routine. Emitted when the vote is known (at the operation's
+   * result, or later for a server that answers after the verdict); a no-op listener is always
    * installed, so an unhandled `'error'` event never crashes the process.
    */
   on(event: 'error', listener: (error: Error) => void): this
   /**
    * `'clientError'` (node-redlock v4): a server failed or timed out during an operation (not
-   * emitted for "held" votes). Emitted after the operation.
+   * emitted for "held" votes), once per server and attempt, and once more when the rollback after
+   * a failed attempt failed on it (4.2.0 reports the errors of that unlock too; every
+   * `'clientError'` is an `'error'` too). The rollback errors of a failed operation are emitted
+   * before it rejects.
    */
   on(event: 'clientError', listener: (error: Error) => void): this
   on(event: string | symbol, listener: (...args: any[]) => void): this
@@ -777,9 +784,11 @@ declare namespace Redlock {
 
   /**
    * node-redlock v5: the votes of one attempt, keyed by the caller's client objects (the
-   * entries given to the constructor: client objects, URL strings or option objects). Taken
-   * when the verdict was certain, so servers that had not answered yet are in neither
-   * `votesFor` nor `votesAgainst`.
+   * entries given to the constructor: client objects, URL strings or option objects; a URL or
+   * plain options object is keyed by its redacted URL). The operation settles as soon as a
+   * quorum agrees; its `attempts[i]` Promise resolves once **every** server has voted or hit its
+   * per-node timeout, so `votesFor` and `votesAgainst` together cover all `membershipSize`
+   * clients. It never keeps the process alive longer than that per-node timeout.
    */
   export interface ExecutionStats {
     /** The number of clients. */
@@ -789,10 +798,33 @@ declare namespace Redlock {
     /** Clients whose server applied the operation. */
     readonly votesFor: Set<Client>
     /**
-     * Clients whose server refused (a {@link ResourceLockedError}) or failed (an `Error`
-     * naming the server by index and `host:port`; timeouts included).
+     * Clients whose server refused (a {@link ResourceLockedError}) or failed or timed out (a
+     * {@link NodeError}).
      */
     readonly votesAgainst: Map<Client, Error>
+  }
+
+  /**
+   * One server's failure or timeout, in {@link ExecutionStats.votesAgainst} and the `'error'` /
+   * `'clientError'` events. Where the constructor's entry was an ioredis, node-redis (v4 and
+   * later) or node-redis v3 client object, a lost or refused connection and a timeout read as
+   * that client would say them — ioredis: `Connection is closed.`, `Command timed out`;
+   * node-redis: `The client is closed`; node-redis v3: `Redis connection in broken state: retry
+   * aborted.` (refused), `Redis connection lost and command aborted.` (lost) — so code matching
+   * on them keeps working. Everything else (a server's error; a timeout for node-redis, which
+   * has no such error), and every failure of a URL string, an options object or an
+   * {@link IoredisClient} / {@link RedisJsClient} entry, reads
+   * `node <i> (<host:port>) <what happened>`.
+   */
+  export interface NodeError extends Error {
+    readonly node: {
+      /** The entry's index in the constructor's list. */
+      readonly index: number
+      /** `host:port`, never credentials. */
+      readonly address: string
+      /** What happened, in redlock-rs's words (no secrets). */
+      readonly detail: string
+    }
   }
 
   /** node-redlock v5: what {@link Redlock.release} resolves. */

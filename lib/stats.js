@@ -82,9 +82,17 @@ function count(redlock, core, stats, votes, messages, m, resourceCount) {
   return m
 }
 
-/** node-redlock v4's 'clientError' for each failed rollback (`[{ node, message }]`). */
+/**
+ * The events of each failed rollback (`[{ node, message }]`): node-redlock v4 emits
+ * 'clientError' for the errors of its unlock after a failed attempt, v5 'error' for those of
+ * its release after a failed acquire.
+ */
 function rollbackErrors(redlock, core, errors) {
-  for (const { node, message } of errors) redlock.emit('clientError', nodeError(core, node, 'e', message))
+  for (const { node, message } of errors) {
+    const e = nodeError(core, node, 'e', message)
+    redlock.emit('error', e)
+    redlock.emit('clientError', e)
+  }
 }
 
 /**

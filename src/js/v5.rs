@@ -108,7 +108,8 @@ const LOST_VOTE: &str = "no answer: the operation's background work was stopped"
 /// with attempts still waiting, it reports their missing votes as lost: a statistics Promise
 /// never hangs.
 struct Tracker {
-    sender: Option<LateSender>,
+    /// Where late reports go (a `LateSender`), once the result said some follow.
+    sender: Option<Box<dyn Fn(LateReport) + Send>>,
     timeout_ms: u128,
     releasing: bool,
     /// Reports that arrived before the result.
@@ -168,8 +169,8 @@ impl Tracker {
             }
         }
         let last = waiting.is_empty();
-        if let Some(s) = &self.sender {
-            s.send(LateReport {
+        if let Some(send) = &self.sender {
+            send(LateReport {
                 attempt: index,
                 votes: codes.into_iter().collect(),
                 messages,
@@ -213,6 +214,17 @@ impl Tracker {
     /// Sends the result `out` through `done`; late reports follow for its `p` votes (those
     /// that came after `fold_early` first).
     fn complete(&mut self, done: Completer, mut out: NativeExecution) {
+        let sender: LateSender = done.late_sender();
+        self.expect(&mut out, Box::new(move |r| sender.send(r)));
+        done.complete(out);
+        for l in std::mem::take(&mut self.early) {
+            self.report(l);
+        }
+    }
+
+    /// Notes which attempts of the result `out` still wait for votes (and says so in `out`);
+    /// their reports will go to `send`.
+    fn expect(&mut self, out: &mut NativeExecution, send: Box<dyn Fn(LateReport) + Send>) {
         let total = out.attempt_count as u64;
         let first = (total + 1).saturating_sub(out.attempts.len() as u64);
         let waiting: Vec<_> = out
@@ -224,13 +236,9 @@ impl Tracker {
             .collect();
         out.late = !waiting.is_empty();
         if out.late {
-            self.sender = Some(done.late_sender());
+            self.sender = Some(send);
         }
         self.waiting = Some(waiting);
-        done.complete(out);
-        for l in std::mem::take(&mut self.early) {
-            self.report(l);
-        }
     }
 }
 
@@ -260,8 +268,8 @@ impl Drop for Tracker {
                     }
                 })
                 .collect();
-            if let Some(s) = &self.sender {
-                s.send(LateReport {
+            if let Some(send) = &self.sender {
+                send(LateReport {
                     attempt: index,
                     votes,
                     messages,
@@ -608,5 +616,133 @@ impl NativeRedlock {
                 ))),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::NodeError;
+
+    type Sent = Arc<Mutex<Vec<LateReport>>>;
+
+    /// A tracker whose result had `attempts` (vote codes) out of `total` attempts.
+    fn tracker(attempts: &[&str], total: u64) -> (Tracker, NativeExecution, Sent) {
+        let mut t = Tracker::new(100, false);
+        let mut out = NativeExecution::internal_error();
+        out.attempt_count = total as f64;
+        out.attempts = attempts.iter().map(|a| a.to_string()).collect();
+        let sent: Sent = Arc::default();
+        let s = sent.clone();
+        t.expect(&mut out, Box::new(move |r| s.lock().unwrap().push(r)));
+        (t, out, sent)
+    }
+
+    fn brief(r: &LateReport) -> (u32, String, Vec<String>, bool) {
+        (r.attempt, r.votes.clone(), r.messages.clone(), r.last)
+    }
+
+    #[test]
+    fn a_result_without_pending_votes_expects_nothing() {
+        let (t, out, sent) = tracker(&["ffa", "fff"], 2);
+        assert!(!out.late);
+        drop(t);
+        assert!(sent.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn each_attempt_with_pending_votes_gets_one_report_the_last_marked() {
+        let (mut t, out, sent) = tracker(&["fpa", "ffp"], 2);
+        assert!(out.late);
+        t.report(Late::Votes {
+            attempt: 2,
+            votes: vec![(2, Vote::Timeout)],
+        });
+        t.report(Late::Votes {
+            attempt: 1,
+            votes: vec![(1, Vote::Yes)],
+        });
+        drop(t);
+        let sent = sent.lock().unwrap();
+        assert_eq!(
+            sent.iter().map(brief).collect::<Vec<_>>(),
+            vec![
+                (
+                    1,
+                    "..t".into(),
+                    vec!["timed out after 100 ms".into()],
+                    false
+                ),
+                (0, ".f.".into(), vec![], true),
+            ]
+        );
+    }
+
+    #[test]
+    fn votes_that_never_come_are_reported_lost_when_nothing_can_send_them() {
+        let (t, _, sent) = tracker(&["fpp"], 1);
+        drop(t);
+        let sent = sent.lock().unwrap();
+        assert_eq!(
+            sent.iter().map(brief).collect::<Vec<_>>(),
+            vec![(
+                0,
+                ".ee".into(),
+                vec![LOST_VOTE.into(), LOST_VOTE.into()],
+                true
+            )]
+        );
+    }
+
+    #[test]
+    fn only_kept_attempts_are_reported() {
+        // Unbounded retries keep the last attempt only: attempt 7 of 7 is entry 0.
+        let (mut t, _, sent) = tracker(&["ffp"], 7);
+        t.report(Late::Votes {
+            attempt: 6,
+            votes: vec![(2, Vote::Yes)],
+        });
+        assert!(sent.lock().unwrap().is_empty());
+        t.report(Late::Votes {
+            attempt: 7,
+            votes: vec![(2, Vote::No)],
+        });
+        assert_eq!(
+            brief(&sent.lock().unwrap()[0]),
+            (0, "..a".into(), vec![], true)
+        );
+    }
+
+    #[test]
+    fn reports_before_the_result_are_folded_into_it() {
+        let mut t = Tracker::new(100, true);
+        t.report(Late::Votes {
+            attempt: 1,
+            votes: vec![(1, Vote::Own)],
+        });
+        t.report(Late::RollbackError {
+            attempt: 1,
+            node: 2,
+            error: NodeError("x".into()),
+        });
+        let mut x = Execution {
+            result: Ok(crate::engine::Granted {
+                attempts: 1,
+                validity: std::time::Duration::ZERO,
+                expires_at: Instant::now(),
+                votes: Vec::new(),
+            }),
+            attempts: vec![vec![Some(Vote::Yes), None, None]],
+            start: 0.0,
+        };
+        let errors = t.fold_early(&mut x);
+        assert_eq!(x.attempts[0], vec![Some(Vote::Yes), Some(Vote::Own), None]);
+        assert_eq!(
+            errors,
+            vec![NodeMessage {
+                node: 2,
+                message: "x".into()
+            }]
+        );
     }
 }
