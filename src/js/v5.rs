@@ -214,8 +214,10 @@ impl Tracker {
     /// Sends the result `out` through `done`; late reports follow for its `p` votes (those
     /// that came after `fold_early` first).
     fn complete(&mut self, done: Completer, mut out: NativeExecution) {
-        let sender: LateSender = done.late_sender();
-        self.expect(&mut out, Box::new(move |r| sender.send(r)));
+        self.expect(&mut out, || {
+            let sender: LateSender = done.late_sender();
+            Box::new(move |r| sender.send(r))
+        });
         done.complete(out);
         for l in std::mem::take(&mut self.early) {
             self.report(l);
@@ -223,8 +225,12 @@ impl Tracker {
     }
 
     /// Notes which attempts of the result `out` still wait for votes (and says so in `out`);
-    /// their reports will go to `send`.
-    fn expect(&mut self, out: &mut NativeExecution, send: Box<dyn Fn(LateReport) + Send>) {
+    /// their reports will go to the sender `send()` makes (only then: most results have none).
+    fn expect(
+        &mut self,
+        out: &mut NativeExecution,
+        send: impl FnOnce() -> Box<dyn Fn(LateReport) + Send>,
+    ) {
         let total = out.attempt_count as u64;
         let first = (total + 1).saturating_sub(out.attempts.len() as u64);
         let waiting: Vec<_> = out
@@ -236,7 +242,7 @@ impl Tracker {
             .collect();
         out.late = !waiting.is_empty();
         if out.late {
-            self.sender = Some(send);
+            self.sender = Some(send());
         }
         self.waiting = Some(waiting);
     }
@@ -634,7 +640,7 @@ mod tests {
         out.attempts = attempts.iter().map(|a| a.to_string()).collect();
         let sent: Sent = Arc::default();
         let s = sent.clone();
-        t.expect(&mut out, Box::new(move |r| s.lock().unwrap().push(r)));
+        t.expect(&mut out, || Box::new(move |r| s.lock().unwrap().push(r)));
         (t, out, sent)
     }
 
