@@ -108,6 +108,12 @@ test('a stopped server past its timeout: the verdict comes first, the stats then
     assert.deepEqual(err.node, { index: 2, address: `127.0.0.1:${servers[2].port}`, detail: 'timed out after 1500 ms' })
     assert.deepEqual(events.error, [err], "one 'error', the stats' own, once its vote is known")
     assert.deepEqual(events.clientError, [err])
+    // A release waits for every server (or its timeout) by design: its statistics count the
+    // stopped one too.
+    const rel = await lock.release()
+    const rs = await rel.attempts[0]
+    assert.equal(rs.votesFor.size, 2)
+    assert.match(rs.votesAgainst.get(url(servers[2])).message, /^node 2 .* timed out after \d+ ms$/)
   } finally {
     servers[2].resume()
   }
