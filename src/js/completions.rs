@@ -6,6 +6,10 @@
 //! cost more than the Redis work. Instead, the JS facade keeps the Promise resolvers; a call
 //! only starts the work and returns, finished work queues up here, and one persistent
 //! threadsafe function wakes the JS thread once per batch to drain everything that finished.
+//!
+//! A result taken before every node answered is followed by late reports through the same
+//! queue (the rest of the attempts' votes, rollback errors): the operation counts as in flight
+//! until its last report, which the engine's per-node timeout bounds.
 
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -32,7 +36,7 @@ pub struct NativeExecution {
     /// node (compact: this crosses into JS on every operation), as the statistics count it:
     /// `f` for (a release's "nothing of ours left" included), `a` against (held by another
     /// owner / not held), `e` error, `t` timeout, `p` pending (no answer yet when the verdict
-    /// became certain).
+    /// became certain: a `LateReport` brings it).
     pub attempts: Vec<String>,
     /// The message of every `e` and `t` vote, in order of appearance.
     pub messages: Vec<String>,
