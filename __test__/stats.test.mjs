@@ -139,6 +139,26 @@ test('a slow server that answers before its timeout: counted for, after the verd
   await rl.quit()
 })
 
+test('unbounded retries keep the last attempt only: its statistics still complete', async () => {
+  const rl = await redlock(servers.map(url), { retryCount: -1, retryDelay: 100, retryJitter: 0, nodeTimeout: 300 })
+  const key = uniqueResource('unbounded')
+  // Held elsewhere for a while: a few refused attempts, then a grant by servers 0 and 1 with
+  // server 2 stopped, whose timeout completes the kept attempt after the verdict.
+  await servers[0].redis.set(key, 'other', 'PX', 700)
+  await servers[1].redis.set(key, 'other', 'PX', 700)
+  servers[2].pause()
+  try {
+    const lock = await rl.acquire([key], TTL)
+    assert.equal(lock.attempts.length, 1)
+    const s = await lock.attempts[0]
+    assert.equal(s.votesFor.size, 2)
+    assert.match(s.votesAgainst.get(url(servers[2])).message, /timed out after 300 ms$/)
+  } finally {
+    servers[2].resume()
+  }
+  await rl.quit()
+})
+
 test('refusals are ResourceLockedErrors, one error event per refusing node; a failed attempt counts every node', async () => {
   const rl = await redlock(servers.map(url))
   const events = countEvents(rl)
