@@ -5,6 +5,7 @@
 import { test, before, after, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
+import { spawnSync } from 'node:child_process'
 import os from 'node:os'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
@@ -392,6 +393,117 @@ describe('real servers', () => {
       await Promise.all(clients.map(close))
     }
   })
+})
+
+describe('an ioredis client with a custom Connector', () => {
+  let server
+  before(async () => {
+    ;[server] = await startServers(1)
+  })
+  after(async () => {
+    await stopAll()
+  })
+
+  test('is not read for a native connection: its commands run on the object', async () => {
+    const IORedis6 = require('ioredis6')
+    const { default: StandaloneConnector } = require('ioredis6/built/connectors/StandaloneConnector')
+    let connects = 0
+    class CountingConnector extends StandaloneConnector {
+      connect(...args) {
+        connects++
+        return super.connect(...args)
+      }
+    }
+    const c = await open(new IORedis6({ host: '127.0.0.1', port: server.port, Connector: CountingConnector }))
+    try {
+      const before = await newestClientId(server)
+      const redlock = new Redlock([c], { retryCount: 0 })
+      const r = uniqueResource('connector')
+      const lock = await within(redlock.acquire([r], 5000))
+      assert.equal(await server.redis.get(r), lock.value)
+      await within(lock.release())
+      assert.equal(await server.redis.get(r), null)
+      assert.equal(await newestClientId(server), before, 'no connection of redlock-rs')
+      assert.equal(connects, 1, 'the one connection is the client’s own, made through its Connector')
+    } finally {
+      await close(c)
+    }
+  })
+})
+
+/** Three masters, all 16384 slots assigned, state ok (as cluster.test.mjs). */
+async function startCluster() {
+  const nodes = await startServers(3, { args: ['--cluster-enabled', 'yes', '--cluster-node-timeout', '2000'] })
+  const ports = nodes.map((s) => s.port)
+  const r = spawnSync(
+    'redis-cli',
+    ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'],
+    { encoding: 'utf8', timeout: 30_000 },
+  )
+  if (r.status !== 0) throw new Error(`redis-cli --cluster create failed: ${r.stdout}${r.stderr}`)
+  for (let i = 0; i < 100; i++) {
+    const states = await Promise.all(nodes.map(async (s) => /cluster_state:ok/.test(await s.redis.call('CLUSTER', 'INFO'))))
+    if (states.every(Boolean)) return { ports, nodes }
+    await sleep(100)
+  }
+  throw new Error('the cluster did not reach state ok')
+}
+
+describe('Redis Cluster objects with useClientObjects', () => {
+  let cluster, solo, inspect
+  before(async () => {
+    cluster = await startCluster()
+    solo = await startServers(2)
+    inspect = new (require('ioredis').Cluster)([{ host: '127.0.0.1', port: cluster.ports[0] }])
+  })
+  after(async () => {
+    inspect.disconnect()
+    await stopAll()
+  })
+
+  const CLUSTERS = {
+    'ioredis6 Cluster': async (port) => {
+      const c = new (require('ioredis6').Cluster)([{ host: '127.0.0.1', port }])
+      c.on('error', () => {})
+      return c
+    },
+    'node-redis 5 cluster': async (port) => {
+      const c = require('redis5').createCluster({ rootNodes: [{ url: `redis://127.0.0.1:${port}` }] })
+      c.on('error', () => {})
+      await c.connect()
+      return c
+    },
+  }
+  for (const [name, make] of Object.entries(CLUSTERS)) {
+    test(`${name}: one voter next to two servers; a multi-key lock with a hash tag`, async () => {
+      const c = await make(cluster.ports[1])
+      // Counts the commands the cluster object is asked to send.
+      let sent = 0
+      const method = typeof c.evalsha === 'function' ? 'evalsha' : 'sendCommand'
+      const original = c[method].bind(c)
+      c[method] = (...args) => {
+        sent++
+        return original(...args)
+      }
+      const others = await Promise.all(solo.map((s) => open(new (require('ioredis6'))({ host: '127.0.0.1', port: s.port }))))
+      try {
+        const redlock = new Redlock([c, ...others], { retryCount: 0, useClientObjects: true })
+        const tag = uniqueResource('tag')
+        const rs = [`{${tag}}:a`, `{${tag}}:b`]
+        const lock = await within(redlock.acquire(rs, 5000))
+        const onCluster = await eventually(async () => (await inspect.mget(...rs)).every((v) => v === lock.value), {
+          tries: 60,
+          interval: 50,
+        })
+        assert.ok(onCluster, 'both keys are on the cluster')
+        assert.ok(sent > 0, 'the lock went through the cluster object')
+        await within(lock.release())
+        assert.ok(await eventually(async () => (await inspect.mget(...rs)).every((v) => v === null), { tries: 60, interval: 50 }))
+      } finally {
+        await Promise.all([c, ...others].map(close))
+      }
+    })
+  }
 })
 
 describe('unix socket', () => {
