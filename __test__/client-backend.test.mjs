@@ -67,11 +67,14 @@ describe('ioredis-mock', () => {
     assert.ok(pttl > 4000 && pttl <= 5000, `TTL set by the acquire script (${pttl})`)
     const stats = await lock.attempts[0]
     assert.ok(stats.votesFor.has(mock), 'the vote is keyed by the mock object')
+    assert.equal(await redlock.isLocked(r), true, 'PTTL through the mock')
+    assert.ok((await redlock.remainingTtl(r)) > 3000)
 
     const extended = await lock.extend(20_000)
     assert.ok((await mock.pttl(r)) > 15_000, 'extended on the mock')
     await extended.release()
     assert.equal(await mock.get(r), null, 'released on the mock')
+    assert.equal(await redlock.isLocked(r), false)
 
     const u = uniqueResource('using')
     const seen = await redlock.using([u], 3000, async (signal) => {
@@ -214,6 +217,7 @@ describe('replies a client should never give', () => {
       for (const b of bad) {
         const e = stats.votesAgainst.get(b)
         assert.ok(e instanceof Error, 'the bad client voted against with an error')
+        assert.match(e.message, /^node [12] \(client object\) /, 'named by its class, not by a host it never used')
         if (name.includes('boom')) assert.match(e.message, /boom/, 'the client’s own message')
       }
       assert.equal(await good.get(r), null, 'the partial lock on the good node was rolled back')
@@ -350,6 +354,24 @@ describe('real servers', () => {
       }
     })
   }
+
+  test('an ioredis keyPrefix applies once: the client prefixes the keys of its scripts', async () => {
+    const Redis = require('ioredis6')
+    const clients = await Promise.all(servers.map((s) => open(new Redis({ port: s.port, host: '127.0.0.1', keyPrefix: 'app:' }))))
+    try {
+      const redlock = new Redlock(clients, { retryCount: 0, useClientObjects: true })
+      const r = uniqueResource('prefixed')
+      const lock = await within(redlock.acquire([r], 5000))
+      assert.ok(await everywhere(`app:${r}`, (v) => v === lock.value), 'app:<resource> on every server')
+      assert.equal(await servers[0].redis.get(r), null, 'not unprefixed')
+      assert.equal(await servers[0].redis.get(`app:app:${r}`), null, 'not prefixed twice')
+      assert.equal(await redlock.isLocked(r), true, 'PTTL is prefixed too')
+      await within(lock.release())
+      assert.ok(await everywhere(`app:${r}`, (v) => v === null))
+    } finally {
+      await Promise.all(clients.map(close))
+    }
+  })
 
   test('a partial lock is rolled back on the client that granted it', async () => {
     const Redis = require('ioredis6')

@@ -226,23 +226,46 @@ function nodeOptions(c, i, onClient) {
 /** Nodes that run on the caller's client object. */
 const onCallers = new WeakSet()
 
-/** A name for messages: where the client connects (never credentials), else its class. */
+/** Whether a reader knows `c` as a real ioredis / node-redis client (not a mock or a guess). */
+function isKnownClient(c) {
+  return READERS.some((read) => {
+    if (read === optionsObject) return false
+    try {
+      return read(c, c.options, '') !== undefined
+    } catch {
+      return true // a node-redis cluster not connected yet
+    }
+  })
+}
+
+/**
+ * A name for messages: a real client's unix-socket path or `host:port` (never credentials);
+ * otherwise (a mock, a cluster, a guess) the object's class, so that no message suggests a
+ * connection to a default host that was never made.
+ */
 function callerLabel(c) {
-  const o = (c && c.options) || {}
-  const socket = o.socket || {}
+  if (!isKnownClient(c)) return className(c)
+  const o = (c.options !== null && typeof c.options === 'object' && c.options) || {}
+  const socket = (o.socket !== null && typeof o.socket === 'object' && o.socket) || {}
   const path = o.path || socket.path
   if (typeof path === 'string' && path) return path
-  const host = o.host || socket.host
-  const port = o.port || socket.port
-  if ((typeof host === 'string' && host) || typeof port === 'number') {
-    return `${host || '127.0.0.1'}:${port || 6379} (${className(c)})`
+  if (typeof c.address === 'string' && c.address) return c.address // node-redis v3: host:port
+  let host = o.host || socket.host
+  let port = o.port || socket.port
+  if (!host && typeof o.url === 'string') {
+    try {
+      const u = new URL(o.url)
+      host = u.hostname
+      port = Number(u.port) || undefined
+    } catch {}
   }
+  if (typeof host === 'string' && host) return `${host}:${typeof port === 'number' ? port : 6379}`
   return className(c)
 }
 
 function className(c) {
   const name = c && c.constructor && c.constructor.name
-  return typeof name === 'string' && name ? `${name} object` : 'client object'
+  return typeof name === 'string' && name && name !== 'Object' ? `${name} object` : 'client object'
 }
 
 /** The node for entry `i` of `new Redlock(clients)`. */

@@ -121,8 +121,9 @@ impl CallerScripts {
 /// One node whose commands run on the caller's client object.
 pub struct CallerNode {
     /// `None` once closed with `quit()`: the JS function (and with it the caller's client) is
-    /// let go; calls already running keep their own reference.
-    client: Mutex<Option<Arc<dyn CallerClient>>>,
+    /// let go; calls already running keep their own reference. Shared with the same client's
+    /// node under other scripts (`with_scripts`), so one `quit()` closes both.
+    client: Arc<Mutex<Option<Arc<dyn CallerClient>>>>,
     label: String,
     scripts: CallerScripts,
 }
@@ -130,7 +131,7 @@ pub struct CallerNode {
 impl CallerNode {
     pub fn new(client: Arc<dyn CallerClient>, label: String, scripts: CallerScripts) -> Arc<Self> {
         Arc::new(CallerNode {
-            client: Mutex::new(Some(client)),
+            client: Arc::new(Mutex::new(Some(client))),
             label,
             scripts,
         })
@@ -139,7 +140,7 @@ impl CallerNode {
     /// The same client with other scripts (a Redlock's custom ones).
     pub fn with_scripts(&self, scripts: CallerScripts) -> Arc<Self> {
         Arc::new(CallerNode {
-            client: Mutex::new(self.client()),
+            client: self.client.clone(),
             label: self.label.clone(),
             scripts,
         })
@@ -517,8 +518,13 @@ mod tests {
         assert_eq!(n.pttl("k".into()).await, Ok(None));
         assert_eq!(n.pttl("k".into()).await, Ok(Some(u64::MAX)));
         assert_eq!(n.pttl("k".into()).await, Ok(Some(7)));
+        let custom = n.with_scripts(CallerScripts::default());
         n.quit();
         assert!(n.pttl("k".into()).await.is_err());
+        assert!(
+            custom.pttl("k".into()).await.is_err(),
+            "one quit closes both"
+        );
     }
 
     #[tokio::test]
