@@ -248,13 +248,39 @@ describe('replies a client should never give', () => {
   })
 })
 
-describe('settings.useClientObjects', () => {
+describe('settings.useClientObjects, and which objects run on the client', () => {
   test('must be a boolean', () => {
     for (const v of ['yes', 1, null, {}]) {
       assert.throws(
         () => new Redlock([isolatedMock()], { useClientObjects: v }),
         (e) => e instanceof TypeError && /settings\.useClientObjects must be a boolean/.test(e.message),
       )
+    }
+  })
+
+  test('an object shaped like a node-redis v3 client without its parser (a mock) is never read for a connection', async () => {
+    const listener = await countingListener()
+    try {
+      const mock = isolatedMock()
+      // redis-mock style: v3's callback API over an in-memory store, v3-looking options.
+      const v3mock = {
+        connected: true,
+        options: { host: '127.0.0.1', port: listener.port },
+        send_command(name, args, cb) {
+          const [a, n, ...rest] = args
+          const run = name === 'PTTL' ? mock.pttl(a) : mock[name.toLowerCase()](a, n, ...rest)
+          run.then((r) => cb(null, r), (e) => cb(e))
+        },
+      }
+      const redlock = new Redlock([v3mock], { retryCount: 0 })
+      const r = uniqueResource('v3mock')
+      const lock = await within(redlock.acquire([r], 2000))
+      assert.equal(await mock.get(r), lock.value, 'the lock went through send_command')
+      await within(lock.release())
+      await sleep(200)
+      assert.equal(listener.connections, 0, 'nothing connected to the address in its options')
+    } finally {
+      listener.close()
     }
   })
 

@@ -181,7 +181,12 @@ function nodeRedis(c, o) {
 /** node-redis v3 (the client node-redlock v4's README uses). */
 function nodeRedis3(c, o) {
   if (!o || typeof o !== 'object' || typeof c.send_command !== 'function' || !('connected' in c)) return undefined
-  const co = c.connection_options || {}
+  // A real v3 client parses replies itself; a mock of one (redis-mock) has no parser: it is
+  // never connected to on a guess.
+  if (!('reply_parser' in c) || c.connection_options === null || typeof c.connection_options !== 'object') {
+    return ON_CLIENT
+  }
+  const co = c.connection_options
   if (o.path) return ON_CLIENT
   return {
     host: co.host || o.host,
