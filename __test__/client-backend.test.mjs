@@ -121,6 +121,32 @@ describe('ioredis-mock', () => {
     await mine.release()
   })
 
+  test('mutual exclusion: concurrent using() on one resource through the mock never overlap', async () => {
+    const mock = isolatedMock()
+    const redlocks = Array.from({ length: 4 }, () => new Redlock([mock], { retryCount: 200, retryDelay: 10, retryJitter: 5 }))
+    const r = uniqueResource('exclusive')
+    let inside = 0
+    let most = 0
+    let runs = 0
+    await within(
+      Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          redlocks[i % redlocks.length].using([r], 2000, async () => {
+            inside++
+            most = Math.max(most, inside)
+            await sleep(5)
+            inside--
+            runs++
+          }),
+        ),
+      ),
+      30_000,
+    )
+    assert.equal(runs, 12, 'every routine ran')
+    assert.equal(most, 1, 'never two holders at once')
+    assert.equal(await mock.get(r), null)
+  })
+
   test('never connects anywhere: the options name a port where only a counting listener is', async () => {
     const listener = await countingListener()
     try {
