@@ -30,13 +30,21 @@ export declare class CompletionQueue {
   drain(): Array<unknown>
 }
 
-/** One Redis node with its own connection (use `IoredisClient` / `RedisJsClient` from JS). */
+/**
+ * One Redis node: with its own connection (use `IoredisClient` / `RedisJsClient` from JS), or
+ * through the caller's client object (`NativeClient.fromCaller`).
+ */
 export declare class NativeClient {
   /**
    * `options`: `{ url?, host?, port?, username?, password?, db?, tls?, connectTimeout? }`;
    * explicit fields override the URL's.
    */
   constructor(options?: unknown | undefined | null)
+  /**
+   * A node whose commands run on the caller's client object through `call`
+   * (lib/client-adapters.js), named `label` in messages. Opens no connection.
+   */
+  static fromCaller(call: (command: 'evalsha' | 'eval' | 'pttl', scriptOrKey: string, keys: string[], args: string[]) => Promise<unknown>, label: string): NativeClient
   /** 32 hex characters from the OS CSPRNG, made at construction: the default lock id. */
   get id(): string
   get host(): string

@@ -78,18 +78,22 @@ declare class Redlock extends EventEmitter {
    * as 3 or 5 is usual), as an array or any other iterable. Each may be an
    * {@link Redlock.IoredisClient}, a {@link Redlock.RedisJsClient}, an `ioredis` `Redis`
    * or `Cluster` instance, a node-redis v4 or v3 client (or a connected node-redis cluster), a
-   * `redis://` / `rediss://` URL or an options object (see {@link Redlock.Client}). For
-   * `ioredis` / node-redis clients the connection settings are read and redlock-rs opens its
-   * own connection with them; a Redis Cluster counts as one voter. The same object given twice
-   * counts once. Two clients that point at the same host, port and database are rejected with a
+   * `redis://` / `rediss://` URL, an options object, or a mock such as `ioredis-mock` (see
+   * {@link Redlock.Client}). For real `ioredis` / node-redis clients the connection settings
+   * are read and redlock-rs opens its own connection with them (the default); a Redis Cluster
+   * counts as one voter. Objects redlock-rs cannot or should not connect to itself — mocks and
+   * any object with the command methods that is not positively a real client, unix-socket
+   * clients, clients with a custom `Connector` or a `credentialsProvider` — run each command on
+   * the object itself (the client backend; see {@link Redlock.Options.useClientObjects}). The
+   * same object given twice counts once. Two clients that point at the same host, port and database are rejected with a
    * `RangeError`: they would be one failure domain voting twice.
    * @param settings - Overrides of the {@link Redlock.Settings | default settings} (v5), or v4
    * {@link Redlock.Options} (which may carry v4's custom scripts).
    * @param scripts - node-redlock v5's custom Lua scripts (see {@link Redlock.Scripts}).
    * @throws `TypeError` (code `ERR_INVALID_ARG_TYPE`) when `clients` is empty ("Redlock must be
    * instantiated with at least one redis client.") or holds something that is not a client, a
-   * URL or an options object, for unix-socket clients (not supported yet)
-   * and node-redis clusters that are not connected yet, when a setting is not a number, or when
+   * URL or an options object, for node-redis clusters that are not connected yet (unless
+   * `useClientObjects`), when a setting is not a number, `useClientObjects` not a boolean, or when
    * a script is neither a string nor a function returning one; `RangeError` (code
    * `ERR_OUT_OF_RANGE`) when a setting is out of range or two clients point at the same
    * server.
@@ -876,8 +880,8 @@ declare namespace Redlock {
    * `Cluster`, its startup nodes and `redisOptions`) are read and redlock-rs opens its own
    * connection with them. A Cluster is one voter; a multi-resource lock on it must map to one
    * hash slot (use a `{hash tag}`). With `sentinels`, the master named `name` is looked up
-   * through them (one voter). Unix-socket (`path`) clients are not supported yet (the
-   * constructor throws a `TypeError`).
+   * through them (one voter). Unix-socket (`path`) clients and clients with a custom
+   * `Connector` run their commands on the object itself (the client backend).
    */
   export interface IoredisLike {
     /** ioredis' `RedisOptions`. */
@@ -897,7 +901,9 @@ declare namespace Redlock {
    * redlock-rs opens its own connection with them; it need not be connected. A node-redis
    * cluster (`createCluster()`) is accepted once connected (its masters serve as seeds; its
    * credentials and TLS options cannot be read — pass a {@link ClientOptions} with `cluster`
-   * instead when it needs them). Unix sockets (`socket.path`) are not supported yet.
+   * instead when it needs them). Clients on a unix socket (`socket.path`) or with a
+   * `credentialsProvider` or `socketFactory` run their commands on the object itself (the
+   * client backend), as does any client with `useClientObjects`.
    */
   export interface NodeRedisLike {
     /** node-redis' `RedisClientOptions`. */
@@ -912,7 +918,8 @@ declare namespace Redlock {
    * A node-redis v3 client (`require('redis').createClient(…)`, the client of node-redlock v4's
    * README), described structurally (compatible with `@types/redis` v2's `RedisClient`). Its
    * `host`, `port`, `password`, `db` and `tls` are read and redlock-rs opens its own connection
-   * with them. Unix-socket (`path`) clients are not supported yet.
+   * with them. Unix-socket (`path`) clients run their commands on the object itself (the
+   * client backend).
    */
   export interface NodeRedisV3Like {
     /** node-redis v3's `connected`. */
@@ -921,6 +928,20 @@ declare namespace Redlock {
     send_command(...args: any[]): unknown
     /** node-redis v3's `options` (always present at run time). */
     readonly options?: object | undefined
+  }
+
+  /**
+   * Any other object that can run Redis scripts the `ioredis` way — `ioredis-mock`, a
+   * hand-written test double — served by the client backend: redlock-rs never connects to
+   * anything for it, and sends `evalsha` (`eval` when the answer is `NOSCRIPT`) and `pttl` to
+   * the object. Replies other than the scripts' own (an integer, or two for a release) count
+   * as a failure of that server, never as a vote for. (node-redis-shaped objects with
+   * `sendCommand`, or `evalSha`/`eval`/`pTTL`, are accepted alike.)
+   */
+  export interface ScriptingClientLike {
+    evalsha(sha: string, numberOfKeys: number, ...keysAndArgs: string[]): unknown
+    eval(script: string, numberOfKeys: number, ...keysAndArgs: string[]): unknown
+    pttl(key: string): unknown
   }
 
   /**
@@ -954,10 +975,19 @@ declare namespace Redlock {
    * Anything a {@link Redlock} can vote over, one per independent Redis server or Cluster: an
    * {@link IoredisClient}, a {@link RedisJsClient}, an `ioredis` `Redis` or `Cluster` instance
    * ({@link IoredisLike}), a node-redis v4 client or connected cluster ({@link NodeRedisLike}),
-   * a node-redis v3 client ({@link NodeRedisV3Like}), a `redis://` / `rediss://` URL, or a
-   * {@link ClientOptions} object.
+   * a node-redis v3 client ({@link NodeRedisV3Like}), a mock or other object that runs scripts
+   * ({@link ScriptingClientLike}), a `redis://` / `rediss://` URL, or a {@link ClientOptions}
+   * object.
    */
-  export type Client = IoredisClient | RedisJsClient | IoredisLike | NodeRedisLike | NodeRedisV3Like | string | ClientOptions
+  export type Client =
+    | IoredisClient
+    | RedisJsClient
+    | IoredisLike
+    | NodeRedisLike
+    | NodeRedisV3Like
+    | ScriptingClientLike
+    | string
+    | ClientOptions
 
   /** `@types/redlock` (v4) name of {@link Client}. */
   export type CompatibleRedisClient = Client
@@ -1019,6 +1049,20 @@ declare namespace Redlock {
    * which set the same scripts as {@link Scripts} (the third argument wins).
    */
   export interface Options extends SettingsOverrides {
+    /**
+     * `true`: run every command on the client objects given — ioredis, node-redis 3 to 6, their
+     * clusters, mocks — and open no connection of redlock-rs's own to them (for plans limited in
+     * connections). URL strings, options objects and redlock-rs's own clients still connect
+     * natively. Default `false`: real clients whose settings can be read get native
+     * connections; mocks, unix sockets, custom connectors and credential providers use their
+     * object anyway. Through a client object, the per-server timeout, rollback, validity and
+     * ordering rules hold as for native connections, but no release announcement reaches the
+     * waiters (no Pub/Sub listener on a client object): a release made by another process or
+     * `Redlock` object is seen at their next retry, after `retryDelay` (a release by the same
+     * `Redlock` still wakes them at once). A `TypeError` when not a boolean. (redlock-rs
+     * addition; see docs/api.md "Clients".)
+     */
+    useClientObjects?: boolean | undefined
     /**
      * node-redlock v4's custom lock script: {@link Scripts.acquireScript}. A function receives
      * node-redlock **v5**'s default acquire script (multi-key, see {@link Scripts}), not v4's.

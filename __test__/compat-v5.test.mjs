@@ -185,12 +185,12 @@ describe('module shape', () => {
     redlocks.push(new Redlock([new IoredisClient(servers[0].port)], {}, {}))
   })
 
-  test('ioredis Sentinel clients are accepted (one voter; see sentinel.test.mjs) and unix sockets refused', () => {
+  test('ioredis Sentinel clients are accepted (one voter; see sentinel.test.mjs), unix-socket ones too (client backend; see client-backend.test.mjs)', () => {
     const sentinel = new IORedis({ sentinels: [{ host: HOST, port: servers[0].port }], name: 'mymaster', lazyConnect: true })
     const unix = new IORedis({ path: '/nonexistent/redis.sock', lazyConnect: true })
     try {
       assert.equal(new Redlock([sentinel]).quorum, 1)
-      assert.throws(() => new Redlock([unix]), TypeError)
+      assert.equal(new Redlock([unix]).quorum, 1)
     } finally {
       sentinel.disconnect()
       unix.disconnect()

@@ -1,11 +1,16 @@
 'use strict'
-// The caller's client objects → native nodes: our own clients (IoredisClient, RedisJsClient)
-// and, for `new Redlock(clients)`, ioredis / node-redis clients and clusters, URL strings and
-// option objects, whose connection settings are read to open a native connection alike.
+// The caller's client objects → nodes. Native nodes (connections of redlock-rs's own) for our
+// clients (IoredisClient, RedisJsClient), URL strings, option objects, and real ioredis /
+// node-redis clients and clusters whose connection settings can be read. Everything else that
+// can run scripts — mocks (ioredis-mock), unix-socket clients, custom connectors or credential
+// providers, or any client when `settings.useClientObjects` is true — becomes a node whose
+// commands run on the caller's own object (lib/client-adapters.js): a mock must never be taken
+// for a real client and connected to a real server on its default host.
 
 const util = require('node:util')
 const { NativeClient } = require('./native.js')
 const { call, typeError } = require('./errors.js')
+const { adapterFor, settled } = require('./client-adapters.js')
 
 /** Maps a JS client object to its native node. */
 const natives = new WeakMap()
@@ -91,10 +96,14 @@ class RedisJsClient extends Client {
   }
 }
 
-const unixSocket = (where) => typeError(`${where} connects over a unix socket: not supported yet by redlock-rs.`)
+/**
+ * A reader's answer for a client of its kind that redlock-rs should not connect to itself (a
+ * unix socket, a custom connector, a credentials provider): its commands run on the object.
+ */
+const ON_CLIENT = Symbol('on the client object')
 
-// One reader per kind of client object: the NativeClient options of `c`, or undefined when `c`
-// is not of that kind. Tried in order.
+// One reader per kind of client object: the NativeClient options of `c`, ON_CLIENT, or
+// undefined when `c` is not of that kind. Tried in order.
 
 /** ioredis `Cluster`: one voter, reached through its seed nodes. */
 function ioredisCluster(c, o) {
@@ -126,11 +135,16 @@ function nodeRedisCluster(c, o, where) {
   return { cluster: masters.map((m) => ({ host: m.host, port: m.port })) }
 }
 
+/** ioredis `Redis`'s own connectors: anything else (a mock, a custom `Connector`) is not read. */
+const IOREDIS_CONNECTORS = new Set(['StandaloneConnector', 'SentinelConnector'])
+
 /** ioredis `Redis`; with Sentinel, the master is looked up by name (again after a failure). */
-function ioredis(c, o, where) {
+function ioredis(c, o) {
   if (!o || typeof o !== 'object' || typeof c.evalsha !== 'function' || !('status' in c)) return undefined
+  const connector = c.connector && c.connector.constructor && c.connector.constructor.name
+  if (o.Connector || !IOREDIS_CONNECTORS.has(connector)) return ON_CLIENT
   const sentinel = Array.isArray(o.sentinels) && o.sentinels.length > 0
-  if (o.path && !sentinel) throw unixSocket(where)
+  if (o.path && !sentinel) return ON_CLIENT
   return {
     sentinels: sentinel ? o.sentinels.map((n) => ({ host: n.host, port: n.port })) : undefined,
     name: sentinel ? o.name : undefined,
@@ -148,10 +162,10 @@ function ioredis(c, o, where) {
 }
 
 /** node-redis v4+ `createClient`. */
-function nodeRedis(c, o, where) {
+function nodeRedis(c, o) {
   if (!o || typeof o !== 'object' || typeof c.sendCommand !== 'function' || !('isOpen' in c)) return undefined
   const socket = o.socket || {}
-  if (socket.path) throw unixSocket(where)
+  if (socket.path || o.credentialsProvider || socket.socketFactory) return ON_CLIENT
   return {
     url: o.url,
     host: socket.host,
@@ -165,10 +179,15 @@ function nodeRedis(c, o, where) {
 }
 
 /** node-redis v3 (the client node-redlock v4's README uses). */
-function nodeRedis3(c, o, where) {
+function nodeRedis3(c, o) {
   if (!o || typeof o !== 'object' || typeof c.send_command !== 'function' || !('connected' in c)) return undefined
-  const co = c.connection_options || {}
-  if (o.path) throw unixSocket(where)
+  // A real v3 client parses replies itself; a mock of one (redis-mock) has no parser: it is
+  // never connected to on a guess.
+  if (!('reply_parser' in c) || c.connection_options === null || typeof c.connection_options !== 'object') {
+    return ON_CLIENT
+  }
+  const co = c.connection_options
+  if (o.path) return ON_CLIENT
   return {
     host: co.host || o.host,
     port: co.port || o.port,
@@ -178,37 +197,102 @@ function nodeRedis3(c, o, where) {
   }
 }
 
-/** An ioredis-style options object. */
+/** An ioredis-style options object (an object that can run commands is a client, not options). */
 function optionsObject(c, o) {
-  if (o !== undefined || !['host', 'port', 'url', 'cluster', 'sentinels'].some((k) => k in c)) return undefined
+  if (o !== undefined || adapterFor(c) || !['host', 'port', 'url', 'cluster', 'sentinels'].some((k) => k in c)) return undefined
   return c
 }
 
 const READERS = [ioredisCluster, nodeRedisCluster, ioredis, nodeRedis, nodeRedis3, optionsObject]
 
-/** The NativeClient options for entry `i` of `new Redlock(clients)`. */
-function nodeOptions(c, i) {
+/**
+ * The NativeClient options for entry `i` of `new Redlock(clients)`, or ON_CLIENT. With
+ * `onClient` (settings.useClientObjects), every client object that can run scripts is ON_CLIENT.
+ */
+function nodeOptions(c, i, onClient) {
   const where = `clients[${i}]`
   if (typeof c === 'string') return { url: c }
   if (c !== null && typeof c === 'object') {
+    if (onClient && !isPlainObject(c) && adapterFor(c)) return ON_CLIENT
     const o = c.options
     for (const read of READERS) {
       const options = read(c, o, where)
-      if (options !== undefined) return options
+      if (options === undefined) continue
+      if (options !== ON_CLIENT) return options
+      if (adapterFor(c)) return ON_CLIENT
+      throw typeError(`${where} cannot run scripts (no evalsha/eval, sendCommand or send_command method): redlock-rs cannot use it.`)
     }
+    // Not positively a real client whose settings we can read: never connect on a guess.
+    if (adapterFor(c)) return ON_CLIENT
   }
   throw typeError(`${where} must be a redis client, a redis:// URL or an options object.`)
 }
 
-/** The native node for entry `i` of `new Redlock(clients)`. */
-function nativeOf(c, i) {
+/** Nodes that run on the caller's client object. */
+const onCallers = new WeakSet()
+
+/** Whether a reader knows `c` as a real ioredis / node-redis client (not a mock or a guess). */
+function isKnownClient(c) {
+  return READERS.some((read) => {
+    if (read === optionsObject) return false
+    try {
+      return read(c, c.options, '') !== undefined
+    } catch {
+      return true // a node-redis cluster not connected yet
+    }
+  })
+}
+
+/**
+ * A name for messages: a real client's unix-socket path or `host:port` (never credentials);
+ * otherwise (a mock, a cluster, a guess) the object's class, so that no message suggests a
+ * connection to a default host that was never made.
+ */
+function callerLabel(c) {
+  if (!isKnownClient(c)) return className(c)
+  const o = (c.options !== null && typeof c.options === 'object' && c.options) || {}
+  const socket = (o.socket !== null && typeof o.socket === 'object' && o.socket) || {}
+  const path = o.path || socket.path
+  if (typeof path === 'string' && path) return path
+  if (typeof c.address === 'string' && c.address) return c.address // node-redis v3: host:port
+  let host = o.host || socket.host
+  let port = o.port || socket.port
+  if (!host && typeof o.url === 'string') {
+    try {
+      const u = new URL(o.url)
+      host = u.hostname
+      port = Number(u.port) || undefined
+    } catch {}
+  }
+  if (typeof host === 'string' && host) return `${host}:${typeof port === 'number' ? port : 6379}`
+  return className(c)
+}
+
+function className(c) {
+  const name = c && c.constructor && c.constructor.name
+  return typeof name === 'string' && name && name !== 'Object' ? `${name} object` : 'client object'
+}
+
+/** The node for entry `i` of `new Redlock(clients)`. */
+function nativeOf(c, i, onClient = false) {
   const known = natives.get(c)
   if (known) return known
   try {
-    return call(() => new NativeClient(nodeOptions(c, i)))
+    const options = nodeOptions(c, i, onClient)
+    if (options !== ON_CLIENT) return call(() => new NativeClient(options))
+    const node = call(() => NativeClient.fromCaller(settled(adapterFor(c)), callerLabel(c)))
+    onCallers.add(node)
+    return node
   } catch (e) {
     throw located(e, c, `clients[${i}]`)
   }
+}
+
+/** `settings.useClientObjects`, checked. */
+function useClientObjects(settings) {
+  const v = settings !== null && typeof settings === 'object' ? settings.useClientObjects : undefined
+  if (v !== undefined && typeof v !== 'boolean') throw typeError('settings.useClientObjects must be a boolean.')
+  return v === true
 }
 
 /** An argument error about an entry's URL or options names the entry (`clients[2]…`). */
@@ -231,6 +315,7 @@ function isPlainObject(o) {
  * the string their native node gives (its redacted URL) instead.
  */
 function statKeyOf(c, node) {
+  if (onCallers.has(node)) return c
   return typeof c === 'string' || isPlainObject(c) ? node.statKey : c
 }
 
@@ -239,4 +324,4 @@ function isOurs(c) {
   return natives.has(c)
 }
 
-module.exports = { IoredisClient, RedisJsClient, nativeOf, statKeyOf, isOurs }
+module.exports = { IoredisClient, RedisJsClient, nativeOf, statKeyOf, isOurs, useClientObjects }

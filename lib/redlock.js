@@ -6,7 +6,7 @@ const { EventEmitter } = require('node:events')
 const util = require('node:util')
 const { NativeRedlock } = require('./native.js')
 const { call, typeError } = require('./errors.js')
-const { nativeOf, statKeyOf, isOurs } = require('./clients.js')
+const { nativeOf, statKeyOf, isOurs, useClientObjects } = require('./clients.js')
 const { resolveScripts, frozenScripts } = require('./scripts.js')
 const { withCallback } = require('./lock.js')
 const { cores, coreOf } = require('./core.js')
@@ -36,7 +36,8 @@ class Redlock extends EventEmitter {
     }
     // The same object twice is one client (as node-redlock's `new Set(clients)`).
     const list = [...new Set(clients)]
-    const nodes = list.map(nativeOf)
+    const onClient = useClientObjects(settings)
+    const nodes = list.map((c, i) => nativeOf(c, i, onClient))
     const labels = nodes.map((n) => n.label)
     const statKeys = list.map((c, i) => statKeyOf(c, nodes[i]))
     const custom = resolveScripts(settings, scripts)

@@ -1,6 +1,7 @@
 //! The per-node backend trait: what the engine needs from one Redis master, at the level of
 //! lock operations (not raw commands), so an in-memory backend can stand in for Redis in tests.
 
+pub mod caller;
 #[cfg(test)]
 pub mod memory;
 pub mod redis;

@@ -1,9 +1,11 @@
 //! `NativeClient`: one Redis node, behind the JS `IoredisClient` and `RedisJsClient`.
 
 use super::args::{self, throw};
+use super::caller::{CallFn, JsCaller};
 use crate::algo::settings::{ArgError, Settings};
 use crate::algo::value::random_value;
 use crate::api::lockapi::Holder;
+use crate::backend::caller::{CallerNode, CallerScripts};
 use crate::backend::redis::{NodeConfig, RedisNode};
 use crate::backend::Backend;
 use crate::engine::Engine;
@@ -11,10 +13,48 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use std::sync::Arc;
 
-/// One Redis node with its own connection (use `IoredisClient` / `RedisJsClient` from JS).
+/// A node: a native connection of redlock-rs's own, or the caller's client object.
+#[derive(Clone)]
+pub(crate) enum Node {
+    Redis(Arc<RedisNode>),
+    Caller(Arc<CallerNode>),
+}
+
+impl Node {
+    pub(crate) fn backend(&self) -> Arc<dyn Backend> {
+        match self {
+            Node::Redis(n) => n.clone(),
+            Node::Caller(n) => n.clone(),
+        }
+    }
+    /// The native node, for what only a connection of ours can tell (target, Cluster).
+    pub(crate) fn redis(&self) -> Option<&Arc<RedisNode>> {
+        match self {
+            Node::Redis(n) => Some(n),
+            Node::Caller(_) => None,
+        }
+    }
+    pub(crate) fn label(&self) -> String {
+        match self {
+            Node::Redis(n) => n.label(),
+            Node::Caller(n) => n.label(),
+        }
+    }
+    /// Closes a native connection; lets a caller's client go (the facade decides whether to
+    /// quit that client, as node-redlock does).
+    pub(crate) fn quit(&self) {
+        match self {
+            Node::Redis(n) => n.quit(),
+            Node::Caller(n) => n.quit(),
+        }
+    }
+}
+
+/// One Redis node: with its own connection (use `IoredisClient` / `RedisJsClient` from JS), or
+/// through the caller's client object (`NativeClient.fromCaller`).
 #[napi]
 pub struct NativeClient {
-    node: Arc<RedisNode>,
+    node: Node,
     holder: Arc<Holder>,
     id: String,
     /// What `ExecutionStats` are keyed by for a client given as a URL or an options object.
@@ -237,25 +277,46 @@ impl NativeClient {
         #[cfg(feature = "mutants")]
         let stat_key = super::mutants::stat_key(stat_key, &config);
         let node = RedisNode::new(config).map_err(|e| reject(format!("redlock-rs: {e}")))?;
+        Ok(Self::with_node(Node::Redis(node), stat_key))
+    }
+
+    /// A node whose commands run on the caller's client object through `call`
+    /// (lib/client-adapters.js), named `label` in messages. Opens no connection.
+    #[napi(
+        factory,
+        catch_unwind,
+        ts_args_type = "call: (command: 'evalsha' | 'eval' | 'pttl', scriptOrKey: string, keys: string[], args: string[]) => Promise<unknown>, label: string"
+    )]
+    pub fn from_caller(call: CallFn, label: String) -> Result<Self> {
+        let client = Arc::new(JsCaller::new(call));
+        let node = CallerNode::new(client, label, CallerScripts::default());
+        Ok(Self::with_node(Node::Caller(node), String::new()))
+    }
+
+    fn with_node(node: Node, stat_key: String) -> Self {
         // A client makes one attempt on its one server.
         let settings = Settings {
             retry_count: Some(0),
             ..Settings::default()
         };
-        let holder = Holder::new(
-            Engine::new(vec![node.clone() as Arc<dyn Backend>]),
-            settings,
-        );
-        Ok(NativeClient {
+        let holder = Holder::new(Engine::new(vec![node.backend()]), settings);
+        NativeClient {
             node,
             holder,
             id: random_value(),
             stat_key,
-        })
+        }
     }
 
-    pub(crate) fn node(&self) -> Arc<RedisNode> {
+    pub(crate) fn node(&self) -> Node {
         self.node.clone()
+    }
+
+    /// The native node (only redlock-rs's own clients are built with one).
+    fn redis(&self) -> Result<&Arc<RedisNode>> {
+        self.node
+            .redis()
+            .ok_or_else(|| reject("redlock-rs: this node runs on the caller's client".into()))
     }
 
     /// 32 hex characters from the OS CSPRNG, made at construction: the default lock id.
@@ -265,19 +326,19 @@ impl NativeClient {
     }
 
     #[napi(getter)]
-    pub fn host(&self) -> String {
-        self.node.config().host.clone()
+    pub fn host(&self) -> Result<String> {
+        Ok(self.redis()?.config().host.clone())
     }
 
     #[napi(getter)]
-    pub fn port(&self) -> u32 {
-        self.node.config().port as u32
+    pub fn port(&self) -> Result<u32> {
+        Ok(self.redis()?.config().port as u32)
     }
 
     /// The connection URL with any password replaced by `***`.
     #[napi(getter)]
-    pub fn url(&self) -> String {
-        self.node.config().redacted_url()
+    pub fn url(&self) -> Result<String> {
+        Ok(self.redis()?.config().redacted_url())
     }
 
     /// What `ExecutionStats` are keyed by when this node was given as a URL string or an
@@ -296,7 +357,7 @@ impl NativeClient {
     /// Connects now (otherwise the first command connects); rejects when unreachable.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn connect<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>> {
-        let node = self.node.clone();
+        let node = self.redis()?.clone();
         env.spawn_future(async move {
             node.ping().await.map_err(|e| {
                 reject(format!(

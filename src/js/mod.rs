@@ -2,6 +2,7 @@
 //! Logic lives in the engine (`crate::engine`) and the original API (`crate::api::lockapi`).
 
 mod args;
+mod caller;
 mod client;
 mod completions;
 mod dispatch;

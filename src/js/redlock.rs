@@ -1,11 +1,12 @@
 //! `NativeRedlock`: the engine over the nodes of several clients.
 
 use super::args::{self, throw};
-use super::client::{acquire_lock, release_lock, NativeClient};
+use super::client::{acquire_lock, release_lock, NativeClient, Node};
 use crate::algo::settings::{ArgError, Settings};
 use crate::algo::value::random_value;
 use crate::api::leases::Leases;
 use crate::api::lockapi::Holder;
+use crate::backend::caller::CallerScripts;
 use crate::backend::redis::scripts::{self, CustomScripts};
 use crate::backend::redis::ScriptedNode;
 use crate::backend::Backend;
@@ -98,7 +99,7 @@ fn script_info(custom: &Option<String>, default: &str) -> ScriptInfo {
 pub struct NativeRedlock {
     holder: Arc<Holder>,
     leases: Arc<Leases>,
-    nodes: Vec<Arc<crate::backend::redis::RedisNode>>,
+    nodes: Vec<Node>,
     id: String,
     /// The caller's script sources (acquire, extend, release).
     scripts: [Option<String>; 3],
@@ -131,6 +132,8 @@ impl NativeRedlock {
             return Ok(());
         }
         for (i, n) in self.nodes.iter().enumerate() {
+            // A caller's client routes its own keys (an ioredis Cluster object included).
+            let Some(n) = n.redis() else { continue };
             let c = n.config();
             if c.cluster.is_empty() {
                 continue;
@@ -172,12 +175,15 @@ impl NativeRedlock {
         if clients.is_empty() {
             return Err(throw(&env, ArgError::type_error(NO_CLIENTS_MESSAGE)));
         }
-        let nodes: Vec<_> = clients.iter().map(|c| c.node()).collect();
+        let nodes: Vec<Node> = clients.iter().map(|c| c.node()).collect();
         for (i, a) in nodes.iter().enumerate() {
-            if let Some(j) = nodes[..i]
-                .iter()
-                .position(|b| a.config().same_target(b.config()))
-            {
+            // Only connections of ours have a target to compare.
+            let Some(a) = a.redis() else { continue };
+            let same = |b: &Node| {
+                b.redis()
+                    .is_some_and(|b| a.config().same_target(b.config()))
+            };
+            if let Some(j) = nodes[..i].iter().position(same) {
                 return Err(throw(
                     &env,
                     ArgError::range(format!(
@@ -213,12 +219,16 @@ impl NativeRedlock {
         );
         let backends = nodes
             .iter()
-            .map(|n| match &custom {
-                Some(c) => Arc::new(ScriptedNode {
+            .map(|n| match (n, &custom) {
+                (Node::Redis(n), Some(c)) => Arc::new(ScriptedNode {
                     node: n.clone(),
                     scripts: c.clone(),
                 }) as Arc<dyn Backend>,
-                None => n.clone() as Arc<dyn Backend>,
+                // The caller's scripts go through the caller's client too.
+                (Node::Caller(n), Some(_)) => {
+                    n.with_scripts(CallerScripts::with_custom(&sources)) as Arc<dyn Backend>
+                }
+                (n, None) => n.backend(),
             })
             .collect();
         let engine = Engine::new(backends);

@@ -160,6 +160,36 @@ pub static ACQUIRE: LazyLock<Script> = LazyLock::new(|| Script::new(ACQUIRE_LUA)
 pub static EXTEND: LazyLock<Script> = LazyLock::new(|| Script::new(EXTEND_LUA));
 pub static RELEASE: LazyLock<Script> = LazyLock::new(|| Script::new(RELEASE_LUA));
 
+/// A built-in script as a caller's client object sends it (`crate::backend::caller`): EVALSHA
+/// `sha`, then EVAL `lua` when the server answers NOSCRIPT. The very scripts native nodes run.
+#[derive(Clone, Copy, Debug)]
+pub struct Source {
+    pub lua: &'static str,
+    pub sha: &'static str,
+}
+
+/// The built-in acquire, extend and release scripts as [`Source`]s.
+#[derive(Clone, Copy, Debug)]
+pub struct Sources {
+    pub acquire: Source,
+    pub extend: Source,
+    pub release: Source,
+}
+
+impl Sources {
+    pub fn builtin() -> Self {
+        let source = |lua, script: &'static LazyLock<Script>| Source {
+            lua,
+            sha: LazyLock::force(script).get_hash(),
+        };
+        Sources {
+            acquire: source(ACQUIRE_LUA, &ACQUIRE),
+            extend: source(EXTEND_LUA, &EXTEND),
+            release: source(RELEASE_LUA, &RELEASE),
+        }
+    }
+}
+
 /// The scripts one node runs for its lock operations, chosen when the node is built: the
 /// built-in ones (a test build with the `mutants` feature may swap in broken ones, see
 /// `super::mutants`), so no operation looks at anything but these.
@@ -187,6 +217,23 @@ impl NodeScripts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sources_are_the_scripts_native_nodes_run() {
+        let s = Sources::builtin();
+        assert_eq!(
+            (s.acquire.lua, s.acquire.sha),
+            (ACQUIRE_LUA, ACQUIRE.get_hash())
+        );
+        assert_eq!(
+            (s.extend.lua, s.extend.sha),
+            (EXTEND_LUA, EXTEND.get_hash())
+        );
+        assert_eq!(
+            (s.release.lua, s.release.sha),
+            (RELEASE_LUA, RELEASE.get_hash())
+        );
+    }
 
     #[test]
     fn scripts_have_distinct_sha1_ids() {
