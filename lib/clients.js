@@ -319,9 +319,14 @@ function statKeyOf(c, node) {
   return typeof c === 'string' || isPlainObject(c) ? node.statKey : c
 }
 
+/** Whether `node` runs its commands on the caller's client object (its errors are the client's own). */
+function onCaller(node) {
+  return onCallers.has(node)
+}
+
 /** Whether `c` is one of our own clients (closed with the Redlock's native nodes). */
 function isOurs(c) {
   return natives.has(c)
 }
 
-module.exports = { IoredisClient, RedisJsClient, nativeOf, statKeyOf, isOurs, useClientObjects }
+module.exports = { IoredisClient, RedisJsClient, nativeOf, statKeyOf, isOurs, onCaller, useClientObjects }

@@ -4,7 +4,7 @@
 
 const { typeError } = require('./errors.js')
 
-/** Redlock → { native, quorum, list, labels, statKeys }. */
+/** Redlock → { native, quorum, list, clients, labels, statKeys, onCaller }. */
 const cores = new WeakMap()
 
 /** The state of `redlock`; a TypeError for an object that is not a Redlock. */

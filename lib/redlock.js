@@ -6,7 +6,7 @@ const { EventEmitter } = require('node:events')
 const util = require('node:util')
 const { NativeRedlock } = require('./native.js')
 const { call, typeError } = require('./errors.js')
-const { nativeOf, statKeyOf, isOurs, useClientObjects } = require('./clients.js')
+const { nativeOf, statKeyOf, isOurs, onCaller, useClientObjects } = require('./clients.js')
 const { resolveScripts, frozenScripts } = require('./scripts.js')
 const { withCallback } = require('./lock.js')
 const { cores, coreOf } = require('./core.js')
@@ -44,7 +44,7 @@ class Redlock extends EventEmitter {
     const native = call(() => new NativeRedlock(nodes, settings, custom))
     const clientSet = new ClientSet(list)
     clientSet.sealed = true
-    cores.set(this, { native, quorum: native.quorum, list: Object.freeze(list), clients: clientSet, labels, statKeys })
+    cores.set(this, { native, quorum: native.quorum, list: Object.freeze(list), clients: clientSet, labels, statKeys, onCaller: nodes.map(onCaller) })
     Object.defineProperty(this, 'scripts', { value: frozenScripts(native), enumerable: false })
     Object.defineProperty(this, 'settings', {
       value: Object.freeze({ ...native.settings }),

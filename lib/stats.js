@@ -22,6 +22,8 @@ const STYLES = {
   },
 }
 
+const OUR_CALLER_MESSAGES = /^(unexpected reply to the |the client was closed with quit\(\)|the client could not be called: |the client failed$)/
+
 /** Which client library's errors the caller's entry `c` speaks (`null`: ours). */
 function styleOf(c) {
   if (c === null || typeof c !== 'object' || isOurs(c)) return null
@@ -42,11 +44,20 @@ function connectionTrouble(message) {
 
 /**
  * The Error of node `i`'s failure (`code` 'e') or timeout ('t'). It reads as the caller's own
- * client object would say it, where one was given; otherwise it names the node. Either way
+ * client object would say it, where one was given (a node running on that object: its very
+ * error); otherwise it names the node. Either way
  * `error.node` is `{ index, address, detail }` (address: redacted `host:port`; detail: our
  * description).
  */
 function nodeError(core, i, code, detail) {
+  // A node that runs on the caller's client object failed with that client's own error, which
+  // is passed on as it is; the messages the client backend makes itself (src/backend/caller.rs,
+  // src/js/caller.rs: a reply it refuses, a closed or uncallable client) name the node.
+  if (code === 'e' && core.onCaller[i] && !OUR_CALLER_MESSAGES.test(detail)) {
+    const e = new Error(detail)
+    e.node = { index: i, address: core.labels[i], detail }
+    return e
+  }
   const style = styleOf(core.list[i])
   const trouble = code === 't' ? 'timeout' : connectionTrouble(detail)
   const theirs = style === null || trouble === null ? null : style[trouble]
