@@ -19,6 +19,10 @@ pub struct LockSpec {
     pub fresh: bool,
     /// Who hears what the nodes say after a round's verdict (`None`: nobody listens).
     pub late: Option<LateSink>,
+    /// A failed acquire attempt is also undone where the node refused (node-redlock v4 unlocks
+    /// on every server after a failed attempt, and its 'clientError' for a key of another type
+    /// comes from that unlock). Such a rollback deletes nothing: the key holds another value.
+    pub undo_refusals: bool,
 }
 
 impl LockSpec {
@@ -28,7 +32,14 @@ impl LockSpec {
             value: value.into(),
             fresh,
             late: None,
+            undo_refusals: false,
         }
+    }
+
+    /// The same lock, its failed attempts undone on refusing nodes too (see `undo_refusals`).
+    pub fn undoing_refusals(mut self, yes: bool) -> Self {
+        self.undo_refusals = yes;
+        self
     }
 
     /// The same lock, with `late` told what the nodes say after each verdict.

@@ -205,10 +205,13 @@ impl Engine {
         node_timeout: Duration,
         chain: &mut [Option<Link>],
     ) -> Vec<usize> {
-        let undo_vote = move |v: &Vote| rollback.is_some_and(|rule| rule(v, failed));
+        let refusals = spec.undo_refusals && failed && rollback.is_some();
+        let undo_vote = move |v: &Vote| {
+            rollback.is_some_and(|rule| rule(v, failed)) || (refusals && *v == Vote::No)
+        };
         let mut rollbacks = Vec::new();
-        // Nodes that answer (a grant being undone, an error, or no answer yet): a timed-out
-        // node is not waited for. A failing node's rollback is waited for so that its error
+        // Nodes that answer (a grant being undone, an error, a refusal undone as v4 does, or no
+        // answer yet): a timed-out node is not waited for. A failing node's rollback is waited for so that its error
         // is reported before the operation's failure (node-redlock v4 unlocks before it
         // rejects); it is bounded by the per-node timeout like every other.
         let mut undoing = Vec::new();
@@ -216,7 +219,7 @@ impl Engine {
             if let Some(v) = v {
                 if r.sent[i] && undo_vote(v) {
                     rollbacks.push(i);
-                    if matches!(v, Vote::Yes | Vote::Error(_)) {
+                    if matches!(v, Vote::Yes | Vote::Error(_) | Vote::No) {
                         undoing.push(i);
                     }
                 }

@@ -501,7 +501,7 @@ impl NativeRedlock {
         let cancel = cancel.map(|c| c.tx.subscribe());
         let value = random_value();
         let timeout_ms = settings.node_timeout(ttl).as_millis();
-        let lock = LockSpec::new(resources, &value, true);
+        let lock = LockSpec::new(resources, &value, true).undoing_refusals(v4);
         let work = |holder: Arc<Holder>, leases: Arc<Leases>, spec: LockSpec, late| async move {
             let x =
                 execution::acquire(&holder.engine, &leases, &spec, ttl, &settings, cancel).await;

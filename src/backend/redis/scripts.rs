@@ -48,9 +48,10 @@ return 1
 /// message, so waiters retry at once instead of polling, and a process hearing the same release
 /// from N nodes acts on it once (`pcall`: a user without Pub/Sub permission still releases).
 /// Without one (the rollback of a failed attempt) nobody is told: it would only wake waiters for
-/// nothing.
+/// nothing, and a key of another type is reported as the WRONGTYPE error node-redlock's unlock
+/// gets there (its 'clientError'), once the keys that held the value are deleted.
 pub const RELEASE_LUA: &str = r#"
-local deleted, foreign = 0, 0
+local deleted, foreign, wrongtype = 0, 0, false
 for _, key in ipairs(KEYS) do
   local v = redis.pcall("GET", key)
   if v == ARGV[1] then
@@ -61,7 +62,11 @@ for _, key in ipairs(KEYS) do
     deleted = deleted + 1
   elseif v then
     foreign = foreign + 1
+    if type(v) == "table" then wrongtype = true end
   end
+end
+if wrongtype and not ARGV[2] then
+  return redis.error_reply("WRONGTYPE Operation against a key holding the wrong kind of value")
 end
 return {deleted, foreign}
 "#;
