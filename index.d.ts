@@ -230,6 +230,22 @@ declare class Redlock extends EventEmitter {
   release(lock: Redlock.Lock, settings?: Redlock.SettingsOverrides): Promise<Redlock.ExecutionResult>
 
   /**
+   * node-redlock v4: extends a lock made by a v4 entry point to `ttl` ms from now, **in place**:
+   * resolves this same lock (`attempts` updated), in a Bluebird promise as in 4.2.0.
+   * @param lock - A lock from {@link Redlock.lock}, {@link Redlock.lockWithOptions} or v4
+   * {@link Redlock.acquire}.
+   * @param ttl - The new time to live in milliseconds, from now (a positive safe integer).
+   * @param settings - Per-call overrides, or a node-style callback `(err, lock)`.
+   * @returns Rejects with {@link Redlock.LockError} (`Cannot extend lock on resource "…" because
+   * the lock has already expired.`, `attempts` 0, or `Exceeded N attempts …`).
+   */
+  extend(
+    lock: Redlock.LockV4,
+    ttl: number,
+    settings?: Redlock.SettingsOverrides | Redlock.Callback<Redlock.LockV4>,
+  ): Redlock.BluebirdPromise<Redlock.LockV4>
+
+  /**
    * Extends a valid lock to `duration` ms from now.
    *
    * node-redlock v5 semantics for locks made by the v5 API: resolves a **new** {@link Redlock.Lock}
@@ -289,11 +305,20 @@ declare class Redlock extends EventEmitter {
    * Closes redlock-rs's own connections — once the node work still running has finished (the
    * rollback of a failed attempt on a slow server, a late reply), at most 1 s — then calls
    * `quit()` on the `ioredis` / node-redis client objects that were given (as node-redlock
-   * does). Locks are not released. With a node-style callback (v4), it is called once done. At
-   * run time it resolves the clients' results, one per client, as node-redlock 4.2.0 does
-   * (typed `void`, as in node-redlock v5, so `Promise<void>` signatures keep compiling).
+   * does). Locks are not released.
+   * @returns The clients' results, one per client, as node-redlock 4.2.0 resolves them
+   * (`undefined` for redlock-rs's own clients and URLs); see {@link Redlock.QuitResults} for
+   * why the type also says `void`. A native Promise — or, once this Redlock has served a v4
+   * entry point (`lock`, `unlock`, …), a Bluebird promise as in 4.2.0 (its extra methods are not
+   * in this type; a call with a callback is typed with them).
    */
-  quit(callback?: Redlock.Callback<void>): Promise<void>
+  quit(): Promise<Redlock.QuitResults>
+  /**
+   * node-redlock v4: {@link Redlock.quit} with a node-style callback `(err, results)`, called
+   * once done; a Bluebird promise.
+   * @param callback - Node-style callback `(err, results)`.
+   */
+  quit(callback: Redlock.Callback<Redlock.QuitResults>): Redlock.BluebirdPromise<Redlock.QuitResults>
 
   // ---------------------------------------------------------------------------------------
   // node-redlock v4 API
@@ -309,18 +334,19 @@ declare class Redlock extends EventEmitter {
    * @returns Rejects with {@link Redlock.LockError} (`attempts`: attempts made) when the lock
    * could not be acquired.
    */
-  acquire(resource: string | string[], ttl: number, callback?: Redlock.Callback<Redlock.Lock>): Promise<Redlock.Lock>
+  acquire(resource: string | string[], ttl: number, callback?: Redlock.Callback<Redlock.LockV4>): Redlock.BluebirdPromise<Redlock.LockV4>
 
   /**
    * node-redlock v4: locks `resource` for `ttl` ms, retrying per the instance's settings.
    * @param resource - One resource or an array of resources (non-empty strings).
    * @param ttl - Time to live in milliseconds (a positive safe integer).
    * @param callback - Optional node-style callback `(err, lock)`.
-   * @returns The lock (extended in place by `extend`). Rejects with {@link Redlock.LockError}
+   * @returns A Bluebird promise (as in 4.2.0) of the lock (extended in place by `extend`;
+   * `attempts` is a number). Rejects with {@link Redlock.LockError}
    * `Exceeded N attempts to lock the resource "…".` (`attempts`: attempts made, plus `reason`
    * and `detail`).
    */
-  lock(resource: string | string[], ttl: number, callback?: Redlock.Callback<Redlock.Lock>): Promise<Redlock.Lock>
+  lock(resource: string | string[], ttl: number, callback?: Redlock.Callback<Redlock.LockV4>): Redlock.BluebirdPromise<Redlock.LockV4>
 
   /**
    * node-redlock v4.2: {@link Redlock.lock} with per-call settings. Unlike v4, a per-call
@@ -335,8 +361,8 @@ declare class Redlock extends EventEmitter {
     resource: string | string[],
     ttl: number,
     options: Redlock.SettingsOverrides,
-    callback?: Redlock.Callback<Redlock.Lock>,
-  ): Promise<Redlock.Lock>
+    callback?: Redlock.Callback<Redlock.LockV4>,
+  ): Redlock.BluebirdPromise<Redlock.LockV4>
 
   /**
    * node-redlock v4.2 alias of {@link Redlock.lockWithOptions}.
@@ -349,8 +375,8 @@ declare class Redlock extends EventEmitter {
     resource: string | string[],
     ttl: number,
     options: Redlock.SettingsOverrides,
-    callback?: Redlock.Callback<Redlock.Lock>,
-  ): Promise<Redlock.Lock>
+    callback?: Redlock.Callback<Redlock.LockV4>,
+  ): Redlock.BluebirdPromise<Redlock.LockV4>
 
   /**
    * node-redlock v4: releases `lock` (compare-and-delete on every server) and sets
@@ -358,12 +384,12 @@ declare class Redlock extends EventEmitter {
    * key of it.
    * @param lock - The lock to release.
    * @param callback - Optional node-style callback `(err)`.
-   * @returns Rejects with {@link Redlock.LockError} `Unable to fully release the lock on
-   * resource "…".` as 4.2.0 does: at once when the lock expired, was released already or was
+   * @returns A Bluebird promise, as in 4.2.0. Rejects with {@link Redlock.LockError} `Unable to
+   * fully release the lock on resource "…".` as 4.2.0 does: at once when the lock expired, was released already or was
    * lost to another owner on too many servers (v4 code learns so that its lock ran out during
    * the critical section), or when a quorum of the servers stayed unreachable.
    */
-  unlock(lock: Redlock.Lock, callback?: Redlock.Callback<void>): Promise<void>
+  unlock(lock: Redlock.Lock, callback?: Redlock.Callback<void>): Redlock.BluebirdPromise<void>
 
   /**
    * node-redlock v4: `release(lock, callback)` is {@link Redlock.unlock} (resolves `undefined`,
@@ -371,28 +397,27 @@ declare class Redlock extends EventEmitter {
    * @param lock - The lock to release.
    * @param callback - Node-style callback `(err)`.
    */
-  release(lock: Redlock.Lock, callback: Redlock.Callback<void>): Promise<void>
+  release(lock: Redlock.Lock, callback: Redlock.Callback<void>): Redlock.BluebirdPromise<void>
 
   /**
-   * node-redlock v4: extends `lock` to `ttl` ms from now and calls `callback(err, lock)`. See
-   * the v5 overload for which locks are updated in place.
+   * node-redlock v4: extends `lock` to `ttl` ms from now and calls `callback(err, lock)`; a
+   * Bluebird promise. See the v5 overload for which locks are updated in place.
    * @param lock - The lock to extend.
    * @param ttl - The new time to live in milliseconds, from now.
    * @param callback - Node-style callback `(err, lock)`.
    */
-  extend(lock: Redlock.Lock, ttl: number, callback: Redlock.Callback<Redlock.Lock>): Promise<Redlock.Lock>
+  extend(lock: Redlock.Lock, ttl: number, callback: Redlock.Callback<Redlock.Lock>): Redlock.BluebirdPromise<Redlock.Lock>
 
   /**
    * node-redlock v4: locks `resource` and returns a Bluebird disposer for `Promise.using`, which
-   * unlocks the lock when the `using` block ends. Needs the `bluebird` package to be installed
-   * (it is not a dependency of redlock-rs).
+   * unlocks the lock when the `using` block ends.
    * @param resource - One resource or an array of resources.
    * @param ttl - Time to live in milliseconds (a positive safe integer).
    * @param unlockErrorHandler - Called with the error if the final unlock fails (otherwise such
    * errors are ignored).
-   * @throws `Error` synchronously when `bluebird` cannot be loaded.
+   * @throws `Error` synchronously when `bluebird` (a dependency) is missing from the install.
    */
-  disposer(resource: string | string[], ttl: number, unlockErrorHandler?: (error: any) => void): Redlock.Disposer<Redlock.Lock>
+  disposer(resource: string | string[], ttl: number, unlockErrorHandler?: (error: any) => void): Redlock.Disposer<Redlock.LockV4>
 
   // ---------------------------------------------------------------------------------------
   // Events
@@ -655,7 +680,7 @@ declare namespace Redlock {
      * Per-attempt statistics of the acquisition. With `retryCount: -1` only the last attempt
      * is kept. **For a lock from a v4 entry point** (`lock`, `lockWithOptions`, v4 `acquire`)
      * it is, as in node-redlock 4.2.0, the number of attempts of its acquisition or latest
-     * extension — at run time a `number`, which this type does not show.
+     * extension: those locks are typed {@link LockV4}.
      */
     readonly attempts: ReadonlyArray<Promise<ExecutionStats>>
     /**
@@ -681,16 +706,23 @@ declare namespace Redlock {
     release(): Promise<ExecutionResult>
     /**
      * {@link Redlock.extend | redlock.extend(this, duration)}: a new Lock for locks of the v5
-     * API, this same Lock updated for locks of the v4 API.
+     * API, this same Lock updated for locks of the v4 API ({@link LockV4}).
      * @param duration - The new time to live in milliseconds, from now.
-     * @param callback - Optional node-style callback `(err, lock)` (v4).
      */
-    extend(duration: number, callback?: Callback<Lock>): Promise<Lock>
+    extend(duration: number): Promise<Lock>
     /**
-     * node-redlock v4: {@link Redlock.unlock | redlock.unlock(this)}; resolves `undefined`.
+     * node-redlock v4: {@link Redlock.extend | redlock.extend(this, duration, callback)}; a
+     * Bluebird promise.
+     * @param duration - The new time to live in milliseconds, from now.
+     * @param callback - Node-style callback `(err, lock)`.
+     */
+    extend(duration: number, callback: Callback<Lock>): BluebirdPromise<Lock>
+    /**
+     * node-redlock v4: {@link Redlock.unlock | redlock.unlock(this)}; a Bluebird promise of
+     * `undefined`.
      * @param callback - Optional node-style callback `(err)`.
      */
-    unlock(callback?: Callback<void>): Promise<void>
+    unlock(callback?: Callback<void>): BluebirdPromise<void>
     /**
      * Explicit resource management (TypeScript ≥ 5.2): `await using lock = await
      * redlock.acquire(…)` releases the lock when the block ends, however it ends. Uses the v5
@@ -700,6 +732,81 @@ declare namespace Redlock {
      */
     [Symbol.asyncDispose](): Promise<void>
   }
+
+  /**
+   * node-redlock v4's `attempts` of a lock: a `number` at run time. The array part of the type
+   * is not there at run time; it only keeps a {@link LockV4} usable where v4 code names the type
+   * `Lock` (`(lock: Lock) => …`, as written against `@types/redlock`).
+   */
+  export type AttemptCount = number & ReadonlyArray<Promise<ExecutionStats>>
+
+  /**
+   * A lock made by a node-redlock v4 entry point ({@link Redlock.lock},
+   * {@link Redlock.lockWithOptions}, v4 {@link Redlock.acquire}, {@link Redlock.disposer}): as in
+   * 4.2.0, `attempts` is the number of attempts of its acquisition or latest extension, it is
+   * extended in place, and its operations return Bluebird promises and reject with
+   * {@link LockError}.
+   */
+  export interface LockV4 extends Lock {
+    /** The number of attempts of the acquisition or of the latest extension (as in 4.2.0). */
+    readonly attempts: AttemptCount
+    /** `retryCount − attempts`, as node-redlock 4.2.0 computes it (`Infinity` with `retryCount: -1`). */
+    attemptsRemaining: number
+    /**
+     * Extends this lock in place to `duration` ms from now; resolves this same lock.
+     * @param duration - The new time to live in milliseconds, from now.
+     * @param callback - Optional node-style callback `(err, lock)`.
+     */
+    extend(duration: number, callback?: Callback<LockV4>): BluebirdPromise<LockV4>
+  }
+
+  /**
+   * The Bluebird promise (bluebird 3) that node-redlock 4.2.0's methods return and that the v4
+   * entry points of redlock-rs return too: a `Promise` with the Bluebird methods v4 code
+   * commonly calls. Every Bluebird method is there at run time; for the types of others, wrap
+   * the promise (`Bluebird.resolve(p)`) with `@types/bluebird` installed.
+   */
+  export interface BluebirdPromise<T> extends Promise<T> {
+    then<R1 = T, R2 = never>(
+      onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+      onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+    ): BluebirdPromise<R1 | R2>
+    catch<U = never>(onrejected?: ((reason: any) => U | PromiseLike<U>) | null): BluebirdPromise<T | U>
+    /** Bluebird's filtered catch: only errors that are `instanceof` the class (`.catch(Redlock.LockError, …)`). */
+    catch<E, U = never>(filter: new (...args: any[]) => E, onrejected: (error: E) => U | PromiseLike<U>): BluebirdPromise<T | U>
+    /** Bluebird's filtered catch with a predicate function. */
+    catch<U = never>(filter: (error: any) => boolean, onrejected: (error: any) => U | PromiseLike<U>): BluebirdPromise<T | U>
+    finally(onfinally?: (() => void) | null): BluebirdPromise<T>
+    /** Like `then`, but an error that reaches it (or is thrown by a handler) is thrown as an uncaught exception. */
+    done<R1, R2>(onfulfilled?: (value: T) => R1 | PromiseLike<R1>, onrejected?: (error: any) => R2 | PromiseLike<R2>): void
+    /** Calls a node-style `callback(err, value)` when settled; returns this promise. */
+    nodeify(callback?: Callback<T>, options?: { spread?: boolean }): this
+    /** Bluebird's name of {@link BluebirdPromise.nodeify}. */
+    asCallback(callback?: Callback<T>, options?: { spread?: boolean }): this
+    /** Rejects with Bluebird's `TimeoutError` (or `message`) when not settled within `ms`. */
+    timeout(ms: number, message?: string | Error): BluebirdPromise<T>
+    /** Runs `onFulfill` for its side effect, keeping the value. */
+    tap<U>(onFulfill: (value: T) => U | PromiseLike<U>): BluebirdPromise<T>
+    /** Runs `onReject` for its side effect on a rejection, keeping the rejection. */
+    tapCatch<U>(onReject: (error: any) => U | PromiseLike<U>): BluebirdPromise<T>
+    /** Resolves the same value `ms` later. */
+    delay(ms: number): BluebirdPromise<T>
+    /** Resolves `value` instead (after this promise fulfilled). */
+    return<U>(value: U): BluebirdPromise<U>
+    /** Bluebird's name of {@link BluebirdPromise.return}. */
+    thenReturn<U>(value: U): BluebirdPromise<U>
+    isFulfilled(): boolean
+    isRejected(): boolean
+    isPending(): boolean
+  }
+
+  /**
+   * What {@link Redlock.quit} resolves: the clients' `quit()` results, one per client, as
+   * node-redlock 4.2.0 resolves them (`undefined` for redlock-rs's own clients and URLs). Also
+   * typed `void`, so code that declares `Promise<void>` for it (as node-redlock v5 and
+   * `@types/redlock` type `quit()`) keeps compiling.
+   */
+  export type QuitResults = void & ReadonlyArray<unknown>
 
   /** Why an operation failed (redlock-rs addition to the error classes). */
   export type FailureReason =

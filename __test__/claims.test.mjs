@@ -1,7 +1,7 @@
 // Documented behaviour of docs/migration.md ("Deliberate deviations"), docs/api.md and SAFETY.md
 // ("Bounded time") that had no test against real redis-servers (issue 10): duplicate resources
-// removed, custom scripts given as strings honoured, v4 entry points returning native Promises
-// and `disposer` without Bluebird failing clearly, a failed shorter extend lowering
+// removed, custom scripts given as strings honoured, v4 entry points returning Bluebird promises
+// (loaded only then) and v5 ones native Promises, a failed shorter extend lowering
 // `lock.expiration`, read-only v4 fields, URL clients keyed by their redacted URL in
 // ExecutionStats, `signal.aborted` after a long event-loop block, and the release, acquire and
 // extend time bounds.
@@ -152,40 +152,66 @@ describe('documented behaviour against real servers (issue 10)', () => {
     await settlesTo(() => counters('released'), [3, 3, 3], 'v4 unlockScript ran')
   })
 
-  test('v4 entry points return native Promises, not Bluebird', async () => {
-    const rl = redlock({ retryCount: 0 })
+  test('v4 entry points return Bluebird promises (as 4.2.0); v5 entry points native Promises', async () => {
     const key = uniqueResource('v4promise')
-    const isNative = (p, what) => {
-      assert.ok(p instanceof Promise, `${what}: instanceof Promise`)
-      assert.equal(Object.getPrototypeOf(p), Promise.prototype, `${what}: a plain native Promise`)
-      assert.ok(!(p instanceof Bluebird), `${what}: not a Bluebird promise`)
-      for (const m of ['tap', 'timeout', 'asCallback', 'spread']) assert.equal(p[m], undefined, `${what}: no .${m}()`)
+    const isBluebird = (p, what) => {
+      assert.ok(p instanceof Bluebird, `${what}: a Bluebird promise`)
+      for (const m of ['done', 'nodeify', 'timeout', 'tap', 'asCallback', 'spread']) {
+        assert.equal(typeof p[m], 'function', `${what}: has .${m}()`)
+      }
       return p
     }
-    let lock = await isNative(rl.lock(key, 5000), 'lock()')
-    assert.equal(await isNative(lock.extend(5000), 'lock.extend()'), lock, 'v4: extended in place')
-    lock = await isNative(rl.extend(lock, 5000), 'redlock.extend()')
-    await isNative(lock.unlock(), 'lock.unlock()')
-    lock = await isNative(rl.lockWithOptions(key, 5000, { retryCount: 0 }), 'lockWithOptions()')
-    await isNative(rl.unlock(lock), 'unlock()')
-    lock = await isNative(rl.acquireWithOptions(key, 5000, { retryCount: 0 }), 'acquireWithOptions()')
-    await isNative(rl.unlock(lock, () => {}), 'unlock(lock, callback)')
-    lock = await isNative(rl.acquire(key, 5000), 'acquire(string)')
-    await isNative(rl.release(lock, () => {}), 'release(lock, callback)')
+    const isNative = (p, what) => {
+      assert.equal(Object.getPrototypeOf(p), Promise.prototype, `${what}: a plain native Promise`)
+      assert.ok(!(p instanceof Bluebird), `${what}: not a Bluebird promise`)
+      return p
+    }
+    const rl = redlock({ retryCount: 0 })
+    let lock = await isBluebird(rl.lock(key, 5000), 'lock()')
+    assert.equal(await isBluebird(lock.extend(5000), 'lock.extend()'), lock, 'v4: extended in place')
+    lock = await isBluebird(rl.extend(lock, 5000), 'redlock.extend(v4 lock)')
+    await isBluebird(lock.unlock(), 'lock.unlock()')
+    lock = await isBluebird(rl.lockWithOptions(key, 5000, { retryCount: 0 }), 'lockWithOptions()')
+    await isBluebird(rl.unlock(lock), 'unlock()')
+    lock = await isBluebird(rl.acquireWithOptions(key, 5000, { retryCount: 0 }), 'acquireWithOptions()')
+    await isBluebird(rl.unlock(lock, () => {}), 'unlock(lock, callback)')
+    lock = await isBluebird(rl.acquire(key, 5000), 'acquire(string)')
+    await isBluebird(rl.release(lock, () => {}), 'release(lock, callback)')
+    lock = await isBluebird(rl._lock(key, null, 5000), '_lock(resource, null, ttl)')
+    await isBluebird(rl._lock(key, lock.value, 5000), '_lock(resource, value, ttl)')
+    await lock.unlock()
     let cbValue
-    lock = await isNative(rl.lock(key, 5000, (e, l) => (cbValue = l)), 'lock(…, callback)')
+    lock = await isBluebird(rl.lock(key, 5000, (e, l) => (cbValue = l)), 'lock(…, callback)')
     await sleep(0)
     assert.equal(cbValue, lock, 'the callback got the same lock')
-    await lock.unlock()
-    const q = redlock({ retryCount: 0 })
-    await isNative(q.quit(), 'quit()')
+    // What v4 code does with them: filtered catch, .timeout(), .done().
+    let caught = null
+    await rl.lock(key, 5000).catch(Redlock.LockError, (e) => (caught = e))
+    assert.ok(caught instanceof Redlock.LockError, 'filtered .catch(LockError, fn) caught the refusal')
+    await assert.rejects(rl.lock(key, 5000).catch(TypeError, () => 'wrong filter'), Redlock.LockError, 'a non-matching filter passes the error on')
+    assert.equal(await lock.extend(5000).timeout(5000), lock, '.timeout()')
+    await new Promise((resolve, reject) => lock.unlock().done(resolve, reject))
+    // A Redlock that served v4 code quits in Bluebird too; a v5 one natively.
+    assert.ok(Array.isArray(await isBluebird(rl.quit(), 'quit() after v4 use')), 'quit() resolves the clients’ results')
+    await isBluebird(redlock({ retryCount: 0 }).quit(() => {}), 'quit(callback)')
+    // v5 entry points keep native Promises, also on a Redlock that served v4 code.
+    for (const r of [redlock({ retryCount: 0 }), (await redlock({ retryCount: 0 }).lock(key + ':x', 5000)).redlock]) {
+      const v5 = await isNative(r.acquire([key], 5000), 'acquire([…])')
+      const next = await isNative(v5.extend(5000), 'lock.extend() of a v5 lock')
+      await isNative(r.extend(next, 5000).then((l) => isNative(l.release(), 'lock.release()')), 'redlock.extend(v5 lock)')
+      const again = await isNative(r.tryAcquire([key], 5000), 'tryAcquire()')
+      await isNative(r.release(again), 'release(lock)')
+      await isNative(r.using([key], 5000, async () => 1), 'using()')
+      await isNative(r.isLocked(key), 'isLocked()')
+    }
+    await isNative(redlock({ retryCount: 0 }).quit(), 'quit() of a Redlock that served no v4 entry point')
   })
 
-  test('disposer() without bluebird installed throws a clear error (and takes no lock)', async () => {
+  test('bluebird is loaded only by a v4 entry point; v5 code works without it; v4 without it fails clearly, taking no lock', async () => {
     const dir = mkdtempSync(join(os.tmpdir(), 'redlock-rs-nobluebird-'))
     try {
-      const key = uniqueResource('disposer')
-      // A preload that makes `bluebird` unresolvable, as in a project that does not install it.
+      const key = uniqueResource('nobluebird')
+      // A preload that makes `bluebird` unresolvable, as in a broken install.
       const preload = join(dir, 'no-bluebird.cjs')
       writeFileSync(
         preload,
@@ -194,27 +220,59 @@ describe('documented behaviour against real servers (issue 10)', () => {
            if (req === 'bluebird' || req.startsWith('bluebird/')) { const e = new Error("Cannot find module 'bluebird'"); e.code = 'MODULE_NOT_FOUND'; throw e }
            return r.call(this, req, ...a) }`,
       )
-      const script = `
-        let out = {}
-        try { require.resolve('bluebird'); out.bluebirdFound = true } catch { out.bluebirdFound = false }
+      const script = (v4) => `
+        const out = {}
+        const loaded = () => Object.keys(require.cache).some((f) => /[\\\\/]node_modules[\\\\/]bluebird[\\\\/]/.test(f))
         const Redlock = require(${JSON.stringify(INDEX)})
         const rl = new Redlock(${JSON.stringify(urls())}, { retryCount: 0 })
-        try {
-          const d = rl.disposer(${JSON.stringify(key)}, 5000)
-          out.returned = typeof d
-        } catch (e) {
-          out.threw = { name: e.name, message: e.message }
-        }
-        rl.quit().then(() => { console.log(JSON.stringify(out)) })`
-      const r = spawnSync(process.execPath, ['-r', preload, '-e', script], { encoding: 'utf8', timeout: 20_000 })
-      assert.equal(r.status, 0, r.stderr)
-      const out = JSON.parse(r.stdout.trim().split('\n').pop())
-      assert.equal(out.bluebirdFound, false, 'the child really has no bluebird')
-      assert.ok(out.threw, `disposer() threw synchronously (got ${JSON.stringify(out)})`)
-      assert.match(out.threw.message, /disposer\(\) needs the `bluebird` package/)
-      assert.match(out.threw.message, /npm install bluebird/)
+        ;(async () => {
+          let lock = await rl.acquire([${JSON.stringify(key)}], 5000)
+          lock = await lock.extend(5000)
+          await lock.release()
+          out.using = await rl.using([${JSON.stringify(key)}], 5000, async () => 'used')
+          out.loadedAfterV5 = loaded()
+          if (${v4}) {
+            try {
+              const p = rl.lock(${JSON.stringify(key)}, 5000)
+              out.lock = { returned: typeof p }
+              await (await p).unlock()
+            } catch (e) {
+              out.lock = { name: e.name, message: e.message }
+            }
+            if (!out.lock.returned) {
+              try {
+                out.disposer = { returned: typeof rl.disposer(${JSON.stringify(key)}, 5000) }
+              } catch (e) {
+                out.disposer = { name: e.name, message: e.message }
+              }
+            }
+            out.loadedAfterV4 = loaded()
+          }
+          await rl.quit()
+          console.log(JSON.stringify(out))
+        })()`
+      const runChild = (args, v4) => {
+        const r = spawnSync(process.execPath, [...args, '-e', script(v4)], { encoding: 'utf8', timeout: 20_000 })
+        assert.equal(r.status, 0, r.stderr)
+        return JSON.parse(r.stdout.trim().split('\n').pop())
+      }
+      // bluebird installed: v5 code never loads it, the first v4 call does.
+      const withIt = runChild([], true)
+      assert.equal(withIt.using, 'used')
+      assert.equal(withIt.loadedAfterV5, false, 'v5 entry points did not load bluebird')
+      assert.equal(withIt.loadedAfterV4, true, 'a v4 entry point loaded bluebird')
+      assert.deepEqual(withIt.lock, { returned: 'object' })
+      for (const s of servers) assert.equal(await s.redis.exists(key), 0, 'the locks were released')
+      // bluebird missing: v5 code runs; v4 calls throw a clear error before any lock is taken.
+      const without = runChild(['-r', preload], true)
+      assert.equal(without.using, 'used', 'v5 code runs without bluebird')
+      for (const name of ['lock', 'disposer']) {
+        assert.ok(without[name] && without[name].message, `${name}() threw (got ${JSON.stringify(without[name])})`)
+        assert.match(without[name].message, /v4 API needs the `bluebird` package/, name)
+        assert.match(without[name].message, /npm install bluebird/, name)
+      }
       for (const s of servers) assert.equal(await s.redis.exists(key), 0, 'no lock was taken')
-      // With bluebird installed it is a Bluebird disposer for Promise.using.
+      // With bluebird it is a Bluebird disposer for Promise.using.
       const rl = redlock({ retryCount: 0 })
       let inside
       await Bluebird.using(rl.disposer(key, 5000), async (lock) => {

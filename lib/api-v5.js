@@ -2,7 +2,8 @@
 // node-redlock v5's methods of Redlock (with v4 dispatch where the names collide).
 
 const { call, ExecutionError } = require('./errors.js')
-const { withCallback } = require('./lock.js')
+const { v4Locks } = require('./lock.js')
+const { v4 } = require('./api-v4.js')
 const { coreOf } = require('./core.js')
 const operations = require('./operations.js')
 const { using } = require('./using.js')
@@ -50,9 +51,13 @@ class V5Api {
     return operations.release(this, lock, settings, false)
   }
 
-  /** v5: a new Lock (the old one is invalidated); v4 locks are updated in place. */
+  /**
+   * v5: a new Lock (the old one is invalidated). v4 (a lock made by a v4 entry point, or a
+   * node-style callback): the lock is updated in place, in a Bluebird promise.
+   */
   extend(lock, duration, settings) {
-    if (typeof settings === 'function') return withCallback(operations.extend(this, lock, duration, undefined), settings)
+    if (typeof settings === 'function') return v4(this, () => operations.extend(this, lock, duration, undefined), settings)
+    if (v4Locks.has(lock)) return v4(this, () => operations.extend(this, lock, duration, settings))
     return operations.extend(this, lock, duration, settings)
   }
 

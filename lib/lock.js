@@ -1,5 +1,5 @@
 'use strict'
-// The Lock object, and node-style callbacks for the v4 entry points.
+// The Lock object, and the Bluebird promises (with node-style callbacks) of the v4 entry points.
 
 /** Locks made through a v4 entry point: extended in place, errors are `LockError`s. */
 const v4Locks = new WeakSet()
@@ -27,13 +27,16 @@ class Lock {
   release() {
     return this.redlock.release(this)
   }
-  /** Extends the lock to `duration` ms from now (v4 callers may pass a node-style callback). */
+  /**
+   * Extends the lock to `duration` ms from now: a new Lock for a v5 lock; for a lock made by a v4
+   * entry point (or with a node-style callback), v4's in-place extension and Bluebird promise.
+   */
   extend(duration, callback) {
-    return withCallback(this.redlock.extend(this, duration), callback)
+    return typeof callback === 'function' ? this.redlock.extend(this, duration, callback) : this.redlock.extend(this, duration)
   }
-  /** v4: releases the lock; resolves `undefined`. */
+  /** v4: releases the lock; a Bluebird promise of `undefined`. */
   unlock(callback) {
-    return withCallback(this.redlock.unlock(this), callback)
+    return this.redlock.unlock(this, callback)
   }
   /**
    * `await using lock = await redlock.acquire(…)`: the v5 release, whatever API made the lock,
@@ -44,28 +47,36 @@ class Lock {
   }
 }
 
+let Bluebird = null
 /**
- * A node-style callback, as Bluebird's `nodeify` (which node-redlock 4.2.0 used) calls it: an
- * exception thrown by the callback surfaces as an uncaught exception, not as a rejection of a
- * promise nobody watches.
+ * Bluebird, loaded the first time a v4 entry point is used: node-redlock 4.2.0 returned Bluebird
+ * promises and v4 code calls their methods (`.done()`, `.nodeify()`, `.timeout()`, filtered
+ * `.catch(LockError, fn)`); v5 code never loads it.
  */
-function withCallback(promise, callback) {
-  if (typeof callback === 'function') {
-    const run = (...args) => {
-      try {
-        callback(...args)
-      } catch (e) {
-        process.nextTick(() => {
-          throw e
-        })
-      }
+function bluebird() {
+  if (Bluebird === null) {
+    try {
+      Bluebird = require('bluebird')
+    } catch (e) {
+      const err = new Error(
+        'redlock-rs: the node-redlock v4 API needs the `bluebird` package, a dependency of redlock-rs that is missing from this install (npm install bluebird).',
+      )
+      err.cause = e
+      throw err
     }
-    promise.then(
-      (v) => run(null, v),
-      (e) => run(e),
-    )
   }
-  return promise
+  return Bluebird
 }
 
-module.exports = { Lock, v4Locks, withCallback }
+/**
+ * The result of a v4 entry point: a Bluebird promise settled as the promise `start()` returns,
+ * with an optional node-style `callback` called through Bluebird's own `nodeify`, as 4.2.0 does
+ * (an exception the callback throws surfaces as an uncaught exception). Bluebird is loaded
+ * before `start` runs, so an install without it never leaves a lock nobody can see.
+ */
+function v4Result(start, callback) {
+  const Bluebird = bluebird()
+  return Bluebird.resolve(start()).nodeify(callback)
+}
+
+module.exports = { Lock, v4Locks, bluebird, v4Result }

@@ -8,7 +8,7 @@ const { NativeRedlock } = require('./native.js')
 const { call, typeError } = require('./errors.js')
 const { nativeOf, statKeyOf, isOurs, onCaller, useClientObjects } = require('./clients.js')
 const { resolveScripts, frozenScripts } = require('./scripts.js')
-const { withCallback } = require('./lock.js')
+const { v4Result } = require('./lock.js')
 const { cores, coreOf } = require('./core.js')
 const { V5Api } = require('./api-v5.js')
 const { V4Api } = require('./api-v4.js')
@@ -86,17 +86,21 @@ class Redlock extends EventEmitter {
   /**
    * Closes the native connections and, as node-redlock does, quits the JS clients given;
    * resolves their results, one per client (`undefined` for redlock-rs's own clients and URLs).
+   * A Bluebird promise (as 4.2.0's) when this Redlock served a v4 entry point or a node-style
+   * callback is given; a native one otherwise (v5).
    */
   quit(callback) {
-    const done = (async () => {
+    const start = async () => {
       const core = coreOf(this)
       await call(() => core.native.quit())
       return Promise.all(
         // node-redis clients that were never connected refuse quit(): nothing to close there.
         core.list.map((c) => (!isOurs(c) && c && typeof c.quit === 'function' && c.isOpen !== false ? c.quit() : undefined)),
       )
-    })()
-    return withCallback(done, callback)
+    }
+    const core = cores.get(this)
+    if (typeof callback === 'function' || (core !== undefined && core.servedV4)) return v4Result(start, callback)
+    return start()
   }
 
   [util.inspect.custom]() {

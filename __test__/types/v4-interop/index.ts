@@ -193,7 +193,47 @@ async function more(lock: Lock): Promise<void> {
 }
 void more
 
+// ---- What 4.2.0 gives at run time: Bluebird promises, numeric attempts, quit's results ----
+async function bluebirdAndAttempts(): Promise<void> {
+  const lock = await redlock.lock(resource, ttl)
+  // A number, as @types/redlock types it.
+  const attempts: number = lock.attempts
+  if (lock.attempts === 1 && lock.attempts > 0) console.log(lock.attempts + 1)
+  const remaining: number = lock.attemptsRemaining - 1
+  void [attempts, remaining]
+  // Extended in place: still numeric attempts.
+  const extended = await lock.extend(1000)
+  const again: number = extended.attempts
+  const viaRedlock = await redlock.extend(lock, 1000).tap((l) => console.log(l.attemptsRemaining))
+  void [again, viaRedlock.attempts * 2]
+  // Bluebird's methods on every v4 entry point.
+  redlock.lock(resource, ttl).done(
+    (l) => {
+      const n: number = l.attempts
+      void n
+    },
+    (err) => console.error(err),
+  )
+  const late = await redlock.lock(resource, ttl).timeout(5000, 'too slow').catch(Redlock.LockError, (err) => err.attempts)
+  if (typeof late === 'number') console.log(`gave up after ${late} attempts`)
+  await redlock.lockWithOptions(resource, ttl, { retryCount: 0 }).nodeify((err, l) => l.unlock())
+  await redlock.unlock(lock).asCallback((err) => console.error(err)).delay(10).return('done')
+  await lock.unlock().tapCatch((err) => console.error(err)).catch(() => undefined)
+  const released: string = await redlock.release(lock, () => {}).thenReturn('released')
+  void released
+  // Still usable where v4 code names the type `Lock`.
+  const asLock: Lock = lock
+  void asLock
+  // quit() resolves the clients' results (and still fits a `Promise<void>`).
+  const results = await redlock.quit()
+  console.log(results.length)
+  redlock.quit((err, res) => console.log(res.length)).done()
+}
+void bluebirdAndAttempts
+
 // ---- Wrong uses ----
+// @ts-expect-error Bluebird's filtered catch gives the filtered class
+void redlock.lock('r', 1).catch(Redlock.LockError, (err) => err.votesFor)
 // @ts-expect-error ttl must be a number
 void redlock.lock('resource', '1000')
 // @ts-expect-error LockError.attempts is a number

@@ -183,6 +183,28 @@ async function usage(senderId: string, recipientId: string, amountToSend: number
 }
 void usage
 
+// A v5 shutdown hook typed `Promise<void>` compiles although quit() resolves the clients' results.
+class LockService {
+  onModuleDestroy(): Promise<void> {
+    return redlock.quit()
+  }
+}
+void LockService
+
+async function nativePromises(): Promise<void> {
+  const lock = await redlock.acquire(['n'], 1000)
+  // v5 locks keep the array of statistics.
+  const first = await lock.attempts[0]
+  void first
+  // @ts-expect-error a v5 lock's attempts is no number
+  void (lock.attempts + 1)
+  // @ts-expect-error the v5 entry points return native Promises (no Bluebird .done())
+  redlock.acquire(['n'], 1000).done()
+  // @ts-expect-error the v5 entry points return native Promises (no Bluebird .timeout())
+  void lock.extend(1000).timeout(10)
+}
+void nativePromises
+
 // node-redis v4 clients, URLs and option objects are accepted as members too.
 const nodeRedis = createClient({ url: 'redis://d.redis.example.com:6379' })
 const mixed = new Redlock([redisA, nodeRedis, 'redis://e.redis.example.com:6379', { host: 'f.redis.example.com', port: 6380 }])
