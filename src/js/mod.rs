@@ -12,3 +12,4 @@ mod mutants;
 mod redlock;
 mod runtime;
 mod v5;
+mod votes;
