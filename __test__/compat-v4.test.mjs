@@ -491,4 +491,32 @@ describe('disposer, node-redis v3, events, quit', () => {
     const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 15_000 })
     assert.equal(r.stdout.trim(), 'uncaught:boom', `${r.stdout}${r.stderr}`)
   })
+
+  test('a callback that is a Proxy with throwing traps never stalls Bluebird (every promise of the process would hang)', async () => {
+    const { spawnSync } = await import('node:child_process')
+    // Bluebird tests `instanceof` on the callback it keeps in its queue, outside its own
+    // try/catch; a trap that throws there would leave its scheduler stuck. Run in a child: a
+    // stuck Bluebird would hang every later test of this process.
+    const script = `
+      const Bluebird = require('bluebird')
+      const Redlock = require(${JSON.stringify(require.resolve('../index.js'))})
+      const rl = new Redlock([${JSON.stringify(`redis://${HOST}:${servers[0].port}`)}], { retryCount: 0 })
+      const trap = () => { throw new Error('trap') }
+      const calls = []
+      const cb = new Proxy(function () {}, { getPrototypeOf: trap, apply: (t, self, args) => { calls.push(args.length) } })
+      process.on('uncaughtException', (e) => { console.log('uncaught:' + e.message); process.exit(1) })
+      const key = 'proxy-cb-' + process.pid
+      const give = (p) => Promise.race([p, new Promise((r) => setTimeout(() => r('stalled'), 3000))])
+      ;(async () => {
+        const lock = await give(rl.lock(key, 5000, cb))
+        if (lock === 'stalled') return console.log('lock stalled')
+        const after = await give(Bluebird.resolve(1).then(() => 'bluebird ok'))
+        const unlocked = await give(lock.unlock(cb).then(() => 'unlocked'))
+        await give(new Promise((r) => setImmediate(r)))
+        console.log([after, unlocked, calls.join(',')].join(' '))
+        await rl.quit()
+      })()`
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 })
+    assert.equal(r.stdout.trim(), 'bluebird ok unlocked 2,1', `${r.stdout}${r.stderr}`)
+  })
 })

@@ -76,7 +76,15 @@ function bluebird() {
  */
 function v4Result(start, callback) {
   const Bluebird = bluebird()
-  return Bluebird.resolve(start()).nodeify(callback)
+  const promise = Bluebird.resolve(start())
+  if (typeof callback === 'function') {
+    // Bluebird's queue tests `instanceof` on the callback it keeps: a Proxy whose trap throws
+    // there would stall every Bluebird promise of the process. It only ever sees this closure.
+    promise.nodeify(function nodeback(...args) {
+      return Reflect.apply(callback, this, args)
+    })
+  }
+  return promise
 }
 
-module.exports = { Lock, v4Locks, bluebird, v4Result }
+module.exports = { Lock, v4Locks, v4Result }
