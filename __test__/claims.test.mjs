@@ -288,6 +288,18 @@ describe('documented behaviour against real servers (issue 10)', () => {
     }
   })
 
+  test('an unhandled rejection of a v4 promise is reported the Bluebird way and does not end the process (as 4.2.0)', async () => {
+    const script = `
+      const Redlock = require(${JSON.stringify(INDEX)})
+      const rl = new Redlock(${JSON.stringify(urls())}, { retryCount: 0 })
+      rl.lock('unhandled', -5) // a bad TTL rejects; nobody handles it
+      setTimeout(() => { console.log('still alive'); rl.quit() }, 1000)`
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 })
+    assert.equal(r.status, 0, r.stderr)
+    assert.equal(r.stdout.trim(), 'still alive')
+    assert.match(r.stderr, /Unhandled rejection RangeError: Duration must be an integer value in milliseconds\./)
+  })
+
   test('a failed extend to a shorter duration lowers lock.expiration (v5 and v4 locks)', async () => {
     for (const v4 of [false, true]) {
       const key = uniqueResource(v4 ? 'shorter4' : 'shorter5')
