@@ -18,12 +18,9 @@
 
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import v8 from 'node:v8'
-import vm from 'node:vm'
 
 import { ALL_IMPLS, BASELINE, IMPLS } from './lib/impls.mjs'
 import { PROFILES } from './lib/profiles.mjs'
@@ -32,11 +29,9 @@ import { SCENARIOS } from './lib/scenarios.mjs'
 import { killAllSync, redisServerVersion, startServers, stopAll } from '../__test__/helpers/redis.mjs'
 import { round } from './lib/stats.mjs'
 
-const require = createRequire(import.meta.url)
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 const ROOT = path.resolve(HERE, '..')
 const SUBJECT = 'redlock-rs'
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 const log = (...a) => process.stderr.write(a.join(' ') + '\n')
 
 // ---------------------------------------------------------------------------------------------
@@ -61,10 +56,6 @@ if (process.env.BENCH_REPS) cfg.reps = Math.max(1, Number(process.env.BENCH_REPS
 if (cfg.nodeCounts.some((n) => !Number.isInteger(n) || n < 1 || n > 9)) (log('BENCH_NODES: 1..9'), process.exit(2))
 
 const outDir = path.resolve(process.env.BENCH_OUT ?? path.join(HERE, 'results'))
-
-// GC between cells, without requiring node flags.
-v8.setFlagsFromString('--expose-gc')
-const gc = vm.runInNewContext('gc')
 
 // ---------------------------------------------------------------------------------------------
 // Cleanup on every exit path
@@ -179,15 +170,6 @@ function headline(sc, r) {
   }
 }
 
-async function withTimeout(p, ms, what) {
-  let t
-  try {
-    return await Promise.race([p, new Promise((_, rej) => (t = setTimeout(() => rej(new Error(`${what}: timed out after ${ms} ms`)), ms)))])
-  } finally {
-    clearTimeout(t)
-  }
-}
-
 /** Hard bound of one cell: its own time bound plus generous slack. */
 function cellBudgetMs(sc) {
   const c = cfg[sc]
@@ -195,61 +177,29 @@ function cellBudgetMs(sc) {
   return (c.ms ?? 0) + (c.warmMs ?? 0) + 60000
 }
 
-async function runInProcess(nodeCount, ports, admins) {
+/**
+ * Every cell (implementation × scenario × repetition at this node count) in a fresh process of
+ * its own, implementations interleaved and rotated per repetition: implementations sharing one
+ * process would share its heap, event loop and CPU account, and their numbers would lie.
+ */
+async function runIsolated(nodeCount, ports) {
   const scen = cfg.scenarios.filter((s) => s !== 'memory')
-  if (scen.length === 0) return
-  // One adapter per implementation and settings family, opened once per node count.
-  const open = {}
-  for (const i of impls) {
-    open[i] = {}
-    try {
-      open[i].fast = await withTimeout(IMPLS[i].open(ports, cfg.fastSettings), 15000, `${i} open`)
-      if (scen.includes('contention')) open[i].contention = await withTimeout(IMPLS[i].open(ports, cfg.contentionSettings), 15000, `${i} open`)
-    } catch (err) {
-      open[i].error = String(err?.message ?? err)
-      log(`  ${i}: cannot open: ${open[i].error}`)
-    }
-  }
-  try {
-    for (const sc of scen) {
-      for (let rep = 0; rep < cfg.reps; rep++) {
-        for (const i of rotate(impls, rep)) {
-          const cell = cellOf(sc, nodeCount, i)
-          const adapter = sc === 'contention' ? open[i].contention : open[i].fast
-          let r
-          if (!adapter) r = { error: open[i].error ?? 'not opened' }
-          else {
-            const ctx = {
-              cfg,
-              admins,
-              gc,
-              key: (name) => `bench:${i}:${nodeCount}:${sc}:${rep}:${name}`,
-            }
-            gc()
-            await sleep(30)
-            try {
-              r = await withTimeout(SCENARIOS[sc](adapter, ctx), cellBudgetMs(sc), `${i} ${sc}`)
-            } catch (err) {
-              r = { error: String(err?.message ?? err) }
-            }
-          }
-          cell.reps.push(r)
-          log(`  [${nodeCount}n ${sc} rep ${rep + 1}/${cfg.reps}] ${i.padEnd(14)} ${headline(sc, r)}`)
-        }
-      }
-    }
-  } finally {
-    for (const i of impls) {
-      for (const k of ['fast', 'contention']) {
-        if (open[i][k]) await open[i][k].close().catch(() => {})
+  for (const sc of scen) {
+    for (let rep = 0; rep < cfg.reps; rep++) {
+      for (const i of rotate(impls, rep)) {
+        const budgetMs = cellBudgetMs(sc) + 20000
+        const args = { impl: i, scenario: sc, ports, cfg, keyPrefix: `bench:${i}:${nodeCount}:${sc}:${rep}`, budgetMs }
+        const r = await runChild('cell-child.mjs', args, budgetMs)
+        cellOf(sc, nodeCount, i).reps.push(r)
+        log(`  [${nodeCount}n ${sc} rep ${rep + 1}/${cfg.reps}] ${i.padEnd(14)} ${headline(sc, r)}`)
       }
     }
   }
 }
 
-function runChild(args, maxMs) {
+function runChild(script, args, maxMs) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--expose-gc', path.join(HERE, 'mem-child.mjs'), JSON.stringify(args)], {
+    const child = spawn(process.execPath, ['--expose-gc', path.join(HERE, script), JSON.stringify(args)], {
       stdio: ['ignore', 'pipe', 'pipe'],
       cwd: ROOT,
     })
@@ -266,7 +216,7 @@ function runChild(args, maxMs) {
       try {
         resolve(JSON.parse(line))
       } catch {
-        resolve({ error: `memory child exited ${code ?? signal}: ${err.slice(-300) || out.slice(-300)}` })
+        resolve({ error: `${script} exited ${code ?? signal}: ${err.slice(-300) || out.slice(-300)}` })
       }
     })
   })
@@ -277,7 +227,7 @@ async function runMemory(ports) {
   const n = ports.length
   for (let rep = 0; rep < mc.reps; rep++) {
     for (const i of rotate(impls, rep)) {
-      const r = await runChild({ impl: i, ports, ops: mc.ops, workers: mc.workers, maxMs: mc.maxMs, ttl: mc.ttl, tag: `mem${rep}` }, mc.maxMs)
+      const r = await runChild('mem-child.mjs', { impl: i, ports, ops: mc.ops, workers: mc.workers, maxMs: mc.maxMs, ttl: mc.ttl, tag: `mem${rep}` }, mc.maxMs)
       cellOf('memory', n, i).reps.push(r)
       log(`  [${n}n memory rep ${rep + 1}/${mc.reps}] ${i.padEnd(14)} ${r.error ? `ERROR ${r.error.slice(0, 200)}` : `idle ${r.idleRssMb} MB peak ${r.peakRssMb} MB growth ${r.growthMb} MB (${r.opsPerSec} ops/s)`}`)
     }
@@ -285,7 +235,7 @@ async function runMemory(ports) {
   const soak = cfg.soak
   if (soak && soak.nodes === n) {
     for (const i of soak.impls.filter((x) => impls.includes(x))) {
-      const r = await runChild({ impl: i, ports, ops: soak.ops, workers: soak.workers, maxMs: soak.maxMs, ttl: soak.ttl, tag: 'soak' }, soak.maxMs)
+      const r = await runChild('mem-child.mjs', { impl: i, ports, ops: soak.ops, workers: soak.workers, maxMs: soak.maxMs, ttl: soak.ttl, tag: 'soak' }, soak.maxMs)
       cellOf('memory', n, i).soak = r
       log(`  [${n}n soak] ${i.padEnd(14)} ${r.error ? `ERROR ${r.error.slice(0, 200)}` : `${r.ops} ops: post-GC RSS ${r.checkpoints.map((c) => c.rssMb).join(' ')} MB (growth ${r.growthMb} MB)`}`)
     }
@@ -327,19 +277,16 @@ async function main() {
   log(`machine: ${results.meta.nproc} CPUs, ${results.meta.cpuModel}, node ${results.meta.node}, redis ${results.meta.redis}, load ${results.meta.loadStart.join(' ')}`)
   const maxNodes = Math.max(...cfg.nodeCounts, cfg.scenarios.includes('memory') ? cfg.memory.nodes : 0)
   const servers = await startServers(maxNodes)
-  const IORedis = require('ioredis')
-  const admins = servers.map((s) => new IORedis({ host: '127.0.0.1', port: s.port, maxRetriesPerRequest: 2 }))
   try {
     for (const n of cfg.nodeCounts) {
-      log(`— ${n} node(s)`)
-      await runInProcess(n, servers.slice(0, n).map((s) => s.port), admins.slice(0, n))
+      log(`— ${n} node(s), one process per cell`)
+      await runIsolated(n, servers.slice(0, n).map((s) => s.port))
     }
     if (cfg.scenarios.includes('memory')) {
       log(`— memory, ${cfg.memory.nodes} nodes, one child process per implementation`)
       await runMemory(servers.slice(0, cfg.memory.nodes).map((s) => s.port))
     }
   } finally {
-    admins.forEach((a) => a.disconnect())
     await stopAll()
   }
 }

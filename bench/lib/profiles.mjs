@@ -31,7 +31,7 @@ export const PROFILES = {
     soak: null,
     maxTotalMs: 110000,
   },
-  // ≤ 3 minutes on 2 cores: every scenario, 3 interleaved repetitions, short cells.
+  // ≤ 5 minutes on 2 cores: every scenario, 3 interleaved repetitions, short cells.
   quick: {
     ...base,
     reps: 3,
@@ -41,7 +41,7 @@ export const PROFILES = {
     extend: { ops: 5000, ms: 300, warm: 30, ttl: 10000 },
     memory: { nodes: 3, reps: 1, ops: 20000, workers: 64, maxMs: 15000, ttl: 10000 },
     soak: { nodes: 3, impls: ['redlock-rs'], ops: 100000, workers: 64, maxMs: 20000, ttl: 10000 },
-    maxTotalMs: 600000,
+    maxTotalMs: 900000,
   },
   // The reference run (quiet machine): 5 interleaved repetitions, longer cells, a soak of
   // 1,000,000 operations for redlock-rs and redlock v5 (memory must stay flat).

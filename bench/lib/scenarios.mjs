@@ -1,7 +1,7 @@
 // The measured scenarios. Each takes an open adapter (see impls.mjs) and a context, runs one
 // bounded cell (bounded in operations and in time) and returns its metrics.
 //
-//   ctx = { cfg, key(name) -> unique key, admins: ioredis clients of the nodes in use, gc() }
+//   ctx = { cfg, key(name) -> unique key, admins: INFO access to the nodes in use (lib/admin.mjs), gc() }
 
 import { performance } from 'node:perf_hooks'
 import { Samples, round } from './stats.mjs'
@@ -28,7 +28,7 @@ function parseInfo(text) {
 }
 
 async function redisCounters(admins) {
-  const infos = await Promise.all(admins.map((a) => a.info('cpu', 'commandstats')))
+  const infos = await admins.info('cpu', 'commandstats')
   const calls = {}
   let cpuUs = 0
   for (const text of infos) {
