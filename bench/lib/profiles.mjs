@@ -31,7 +31,8 @@ export const PROFILES = {
     soak: null,
     maxTotalMs: 110000,
   },
-  // ≤ 5 minutes on 2 cores: every scenario, 3 interleaved repetitions, short cells.
+  // ≤ 3 minutes on 2 cores (176 s with a process per cell): every scenario, 3 interleaved
+  // repetitions, short cells.
   quick: {
     ...base,
     reps: 3,
