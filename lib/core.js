@@ -4,7 +4,10 @@
 
 const { typeError } = require('./errors.js')
 
-/** Redlock → { native, quorum, list, clients, labels, statKeys, onCaller }. */
+/**
+ * Redlock → { native, quorum, list, clients, labels, statKeys, onCaller, servedV4 } (`servedV4`:
+ * a v4 entry point was used, so `quit()` answers with a Bluebird promise).
+ */
 const cores = new WeakMap()
 
 /** The state of `redlock`; a TypeError for an object that is not a Redlock. */
