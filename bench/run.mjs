@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // redlock-rs benchmark: redlock-rs vs npm redlock 5.0.0-beta.2, redlock 4.2.0 and a raw ioredis
-// floor, on 1, 3 and 5 local redis-server instances that this script starts and stops.
+// floor, on 1, 3 and 5 (full profile: and 7) local redis-server instances that this script starts
+// and stops.
 //
 //   npm run bench                    full profile (the reference run; quiet machine, ~20 min)
 //   npm run bench:quick              quick profile (≤ 3 min)

@@ -44,10 +44,12 @@ export const PROFILES = {
     soak: { nodes: 3, impls: ['redlock-rs'], ops: 100000, workers: 64, maxMs: 20000, ttl: 10000 },
     maxTotalMs: 900000,
   },
-  // The reference run (quiet machine): 5 interleaved repetitions, longer cells, a soak of
-  // 1,000,000 operations for redlock-rs and redlock v5 (memory must stay flat).
+  // The reference run (quiet machine): 5 interleaved repetitions, longer cells, 7 nodes too (how
+  // the cost grows with the node count), a soak of 1,000,000 operations for redlock-rs and
+  // redlock v5 (memory must stay flat).
   full: {
     ...base,
+    nodeCounts: [1, 3, 5, 7],
     reps: 5,
     sequential: { ops: 50000, ms: 2000, warm: 200, ttl: 10000 },
     throughput: { workers: 64, ms: 2000, warmMs: 300, maxOps: 10000000, ttl: 10000 },
