@@ -12,7 +12,7 @@
 //   BENCH_OUT       directory for the results (default bench/results)
 //   BENCH_IMPLS     comma list, e.g. redlock-rs,redlock-v5 (the baseline redlock-v5 is always added)
 //   BENCH_NODES     comma list of node counts, e.g. 3
-//   BENCH_SCENARIOS comma list of sequential,throughput,contention,extend,memory
+//   BENCH_SCENARIOS comma list of sequential,sequentialMulti,throughput,contention,extend,memory
 //   BENCH_REPS      repetitions (overrides the profile)
 //
 // See bench/README.md for what every number means.
@@ -159,6 +159,7 @@ function headline(sc, r) {
   if (r.error) return `ERROR ${r.error.slice(0, 120)}`
   switch (sc) {
     case 'sequential':
+    case 'sequentialMulti':
       return `${r.opsPerSec} pairs/s p50 ${r.p50Us} µs p99 ${r.p99Us} µs`
     case 'throughput':
       return `${r.opsPerSec} ops/s cpu ${r.cpuUsPerOp} µs/op acq p99 ${r.acquireP99Us} µs${r.errors ? ` errors ${r.errors}` : ''}`

@@ -2,7 +2,8 @@
 //
 //   const impl = IMPLS['redlock-v5']
 //   const c = await impl.open(ports, settings)   // settings: { retryCount, retryDelay, retryJitter, driftFactor }
-//   const h = await c.acquire(key, ttl)          // a lock handle (throws when not acquired)
+//   const h = await c.acquire(key, ttl)          // a lock handle (throws when not acquired);
+//                                                // `key` may be an array: one lock on every key
 //   const h2 = await c.extend(h, ttl)            // the extended lock (use it from now on)
 //   await c.release(h2)
 //   await c.close()
@@ -32,6 +33,7 @@ function pkgVersion(dir) {
 }
 
 const nm = (name) => path.join(ROOT, 'node_modules', name)
+const keysOf = (key) => (Array.isArray(key) ? key : [key])
 
 /** ioredis clients, one per port, resolved once each is 'ready' (bounded). */
 async function ioredisClients(ports, extra = {}) {
@@ -73,7 +75,7 @@ const redlockRs = {
       settings,
     )
     return {
-      acquire: (key, ttl) => rl.acquire([key], ttl),
+      acquire: (key, ttl) => rl.acquire(keysOf(key), ttl),
       release: (lock) => rl.release(lock),
       extend: (lock, ttl) => rl.extend(lock, ttl),
       close: () => Promise.race([rl.quit(), sleep(3000)]),
@@ -85,7 +87,7 @@ function redlockV5Open(ports, settings, clients) {
   const Redlock = require('redlock').default
   const rl = new Redlock(clients, settings)
   return {
-    acquire: (key, ttl) => rl.acquire([key], ttl),
+    acquire: (key, ttl) => rl.acquire(keysOf(key), ttl),
     release: (lock) => rl.release(lock),
     extend: (lock, ttl) => rl.extend(lock, ttl),
     close: () => quitAll(clients),
@@ -127,6 +129,13 @@ const RELEASE_LUA =
   'if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end'
 const EXTEND_LUA =
   'if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end'
+// Several keys: all set iff none exists, and deleted where they hold the value (one script each,
+// atomic on the node, as every library's multi-resource lock).
+const ACQUIRE_MANY_LUA =
+  'for _, k in ipairs(KEYS) do if redis.call("exists", k) == 1 then return 0 end end ' +
+  'for _, k in ipairs(KEYS) do redis.call("set", k, ARGV[1], "PX", ARGV[2]) end return 1'
+const RELEASE_MANY_LUA =
+  'local n = 0 for _, k in ipairs(KEYS) do if redis.call("get", k) == ARGV[1] then n = n + redis.call("del", k) end end return n'
 
 function rawImpl(name, label, extra) {
   return {
@@ -138,9 +147,15 @@ function rawImpl(name, label, extra) {
       const n = clients.length
       const quorum = Math.floor(n / 2) + 1
       const { retryCount, retryDelay, retryJitter, driftFactor } = settings
-      const releaseSha = await clients[0].script('LOAD', RELEASE_LUA)
-      const extendSha = await clients[0].script('LOAD', EXTEND_LUA)
-      await Promise.all(clients.slice(1).map((c) => Promise.all([c.script('LOAD', RELEASE_LUA), c.script('LOAD', EXTEND_LUA)])))
+      const scripts = [RELEASE_LUA, EXTEND_LUA, ACQUIRE_MANY_LUA, RELEASE_MANY_LUA]
+      const [releaseSha, extendSha, acquireManySha, releaseManySha] = await Promise.all(scripts.map((l) => clients[0].script('LOAD', l)))
+      await Promise.all(clients.slice(1).map((c) => Promise.all(scripts.map((l) => c.script('LOAD', l)))))
+      const setOne = (c, key, value, ttl) =>
+        Array.isArray(key)
+          ? c.evalsha(acquireManySha, key.length, ...key, value, ttl).then((r) => (r === 1 ? 'OK' : null))
+          : c.set(key, value, 'PX', ttl, 'NX')
+      const delOne = (c, key, value) =>
+        Array.isArray(key) ? c.evalsha(releaseManySha, key.length, ...key, value) : c.evalsha(releaseSha, 1, key, value)
       const maxAttempts = retryCount === -1 ? Infinity : retryCount + 1
       const drift = (ttl) => Math.round(driftFactor * ttl) + 2
 
@@ -148,14 +163,14 @@ function rawImpl(name, label, extra) {
         const value = randomBytes(16).toString('hex')
         for (let attempt = 1; ; attempt++) {
           const start = Date.now()
-          const res = await Promise.all(clients.map((c) => c.set(key, value, 'PX', ttl, 'NX').catch(() => null)))
+          const res = await Promise.all(clients.map((c) => setOne(c, key, value, ttl).catch(() => null)))
           let ok = 0
           for (const r of res) if (r === 'OK') ok++
           const expiration = start + ttl - drift(ttl)
           if (ok >= quorum && expiration > Date.now()) return { key, value, expiration }
           if (ok > 0) {
             await Promise.all(
-              clients.map((c, i) => (res[i] === 'OK' ? c.evalsha(releaseSha, 1, key, value).catch(() => 0) : 0)),
+              clients.map((c, i) => (res[i] === 'OK' ? delOne(c, key, value).catch(() => 0) : 0)),
             )
           }
           if (attempt >= maxAttempts) throw new Error(`${name}: quorum not reached`)
@@ -164,7 +179,7 @@ function rawImpl(name, label, extra) {
       }
       async function release(lock) {
         lock.expiration = 0
-        const res = await Promise.all(clients.map((c) => c.evalsha(releaseSha, 1, lock.key, lock.value).catch(() => null)))
+        const res = await Promise.all(clients.map((c) => delOne(c, lock.key, lock.value).catch(() => null)))
         return res
       }
       async function extend(lock, ttl) {

@@ -29,6 +29,7 @@ export function aggregate(reps) {
 /** Metrics that get a ratio to the baseline, per scenario. */
 export const RATIO_METRICS = {
   sequential: ['opsPerSec', 'p50Us', 'p99Us', 'p999Us', 'cpuUsPerOp'],
+  sequentialMulti: ['opsPerSec', 'p50Us', 'p99Us', 'p999Us', 'cpuUsPerOp'],
   throughput: ['opsPerSec', 'acquireP99Us', 'cpuUsPerOp', 'redisCmdsPerOp', 'redisCpuUsPerOp'],
   contention: ['csPerSec', 'waitP50Ms', 'waitP99Ms', 'redisCmdsPerCs', 'cpuUsPerCs'],
   extend: ['opsPerSec', 'p50Us', 'p99Us'],
@@ -183,6 +184,15 @@ export function markdown(res) {
     out.push(table(
       ['implementation', 'nodes', 'pairs/s', '×v5', 'p50 µs', 'p99 µs', 'p999 µs', 'Node CPU µs/pair', 'Redis cmds/pair'],
       rowsFor('sequential', (x, r) => [fmt(x.opsPerSec), ratio(r.opsPerSec), fmt(x.p50Us), fmt(x.p99Us), fmt(x.p999Us), fmt(x.cpuUsPerOp), fmt(x.redisCmdsPerOp, 1)]),
+    ))
+    out.push('')
+  }
+  if (S.sequentialMulti) {
+    out.push(`## 1b. Sequential acquire + release of one lock on ${res.config.sequentialMulti.resources} resources (one worker)`)
+    out.push('')
+    out.push(table(
+      ['implementation', 'nodes', 'pairs/s', '×v5', 'p50 µs', 'p99 µs', 'p999 µs', 'Node CPU µs/pair', 'Redis cmds/pair'],
+      rowsFor('sequentialMulti', (x, r) => [fmt(x.opsPerSec), ratio(r.opsPerSec), fmt(x.p50Us), fmt(x.p99Us), fmt(x.p999Us), fmt(x.cpuUsPerOp), fmt(x.redisCmdsPerOp, 1)]),
     ))
     out.push('')
   }

@@ -80,9 +80,19 @@ async function warmSequential(c, key, n, ttl) {
 }
 
 /** (1) Sequential acquire + release: one worker, latency of the pair. */
-export async function sequential(c, ctx) {
-  const { ops: maxOps, ms, warm, ttl } = ctx.cfg.sequential
-  const key = ctx.key('seq')
+export function sequential(c, ctx) {
+  return sequentialOf(c, ctx, ctx.cfg.sequential, ctx.key('seq'))
+}
+
+/** (1b) The same with one lock on `resources` keys (how the cost grows with the resources). */
+export function sequentialMulti(c, ctx) {
+  const cfg = ctx.cfg.sequentialMulti
+  const keys = Array.from({ length: cfg.resources }, (_, i) => ctx.key(`seqm:{m}:${i}`))
+  return sequentialOf(c, ctx, cfg, keys)
+}
+
+async function sequentialOf(c, ctx, cfg, key) {
+  const { ops: maxOps, ms, warm, ttl } = cfg
   await warmSequential(c, key, warm, ttl)
   ctx.gc()
   const pair = new Samples(maxOps)
@@ -324,4 +334,4 @@ export async function extend(c, ctx) {
   }
 }
 
-export const SCENARIOS = { sequential, throughput, contention, extend }
+export const SCENARIOS = { sequential, sequentialMulti, throughput, contention, extend }
