@@ -14,7 +14,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const TIMEOUT_MS = 120_000
 
 const IMPLS = ['redlock-rs', 'redlock-v5', 'redlock-v4', 'ioredis-raw', 'ioredis-raw-ap']
-const SCENARIOS = ['sequential', 'throughput', 'contention', 'extend', 'memory']
+const SCENARIOS = ['sequential', 'sequentialMulti', 'throughput', 'contention', 'extend', 'memory']
 
 function runBench(outDir) {
   return new Promise((resolve) => {
