@@ -211,9 +211,9 @@ impl Engine {
         };
         let mut rollbacks = Vec::new();
         // Nodes that answer (a grant being undone, an error, a refusal undone as v4 does, or no
-        // answer yet): a timed-out node is not waited for. A failing node's rollback is waited for so that its error
-        // is reported before the operation's failure (node-redlock v4 unlocks before it
-        // rejects); it is bounded by the per-node timeout like every other.
+        // answer yet): a timed-out node is not waited for. A failing node's rollback is waited
+        // for so that its error is reported before the operation's failure (node-redlock v4
+        // unlocks before it rejects); it is bounded by the per-node timeout like every other.
         let mut undoing = Vec::new();
         for (i, v) in r.votes.iter().enumerate() {
             if let Some(v) = v {
