@@ -93,6 +93,14 @@ async function monitored(server, key, fn) {
   }
 }
 
+/** What a waiter appends to a key for its waiting marker (src/backend/redis/scripts.rs). */
+const MARKER = '\0redlock-rs:waiting'
+
+/** Leaves the marker a waiter leaves for `key` on every server (10 s), as if someone waited. */
+async function markWaiting(key) {
+  await Promise.all(servers.map((s) => s.redis.set(key + MARKER, '1', 'PX', 10_000)))
+}
+
 /** A SUBSCRIBE client on one server, recording every message on `channel`. */
 async function subscribe(server, channel) {
   const c = new IORedis(server.port, HOST, { maxRetriesPerRequest: 1 })
@@ -114,13 +122,14 @@ describe('waiting for a held resource (docs/semantics.md)', () => {
     await stopAll()
   })
 
-  test('every release PUBLISHes on redlock-rs:released:<key> on every server, with a tag that is not the lock value', async () => {
+  test('a release someone waits for PUBLISHes on redlock-rs:released:<key> on every server, with a tag that is not the lock value', async () => {
     const key = uniqueResource('announce')
     const inbox = await Promise.all(servers.map((s) => subscribe(s, CHANNEL + key)))
     const rl = redlock({ retryCount: 0 })
     const tags = []
     for (let round = 0; round < 2; round++) {
       const lock = await rl.acquire([key], 5000)
+      await markWaiting(key)
       await lock.release()
       const heard = await eventually(() => inbox.every((m) => m.length >= round + 1), { tries: 100, interval: 20 })
       assert.ok(heard, `round ${round}: an announcement on every server within 2 s (heard: ${inbox.map((m) => m.length)})`)
@@ -146,6 +155,7 @@ describe('waiting for a held resource (docs/semantics.md)', () => {
     const inbox = await Promise.all(servers.map((s) => subscribe(s, CHANNEL + key)))
     const rl = redlock({ retryCount: 0 })
     const lock = await rl.acquire([key], 5000)
+    await markWaiting(key)
     // Lost to another owner everywhere: the release deletes nothing and is refused.
     await Promise.all(servers.map((s) => s.redis.set(key, 'someone-else')))
     await assert.rejects(lock.release(), Redlock.ExecutionError)
@@ -157,6 +167,32 @@ describe('waiting for a held resource (docs/semantics.md)', () => {
     assert.ok(await eventually(() => inbox.every((m) => m.length >= 1), { tries: 100, interval: 20 }))
     await sleep(100)
     assert.deepEqual(inbox.map((m) => m.length), [1, 1, 1], 'only the release that deleted its keys was announced')
+  })
+
+  test('a release nobody waits for announces nothing; a waiter leaves an expiring marker that makes the release announce itself', async () => {
+    const key = uniqueResource('marker')
+    const inbox = await Promise.all(servers.map((s) => subscribe(s, CHANNEL + key)))
+    const holder = redlock({ retryCount: 0 })
+    const pubBefore = await Promise.all(servers.map((s) => calls(s, 'publish')))
+    const quiet = await holder.acquire([key], 5000)
+    await quiet.release()
+    assert.deepEqual(await Promise.all(servers.map((s) => calls(s, 'publish'))), pubBefore, 'no PUBLISH without a waiter')
+    // A waiter (another Redlock) is refused and leaves its marker on every server, with a TTL.
+    const held = await holder.acquire([key], 30_000)
+    const waiter = redlock(LONG)
+    const pending = waiter.acquire([key], 5000)
+    const marked = await eventually(
+      async () => (await Promise.all(servers.map((s) => s.redis.pttl(key + MARKER)))).every((t) => t > 0 && t <= 60_000),
+      { tries: 100, interval: 50 },
+    )
+    assert.ok(marked, 'a waiting marker with a TTL of at most 60 s on every server within 5 s')
+    await listening(1)
+    await sleep(100)
+    await held.release()
+    const lock = await pending
+    assert.ok(inbox.every((m) => m.length === 1), `the release someone waited for was announced once per server (${inbox.map((m) => m.length)})`)
+    for (const s of servers) assert.equal(await s.redis.get(key), lock.value)
+    await lock.release()
   })
 
   test('per-node listener: a release by ANOTHER Redlock object wakes a waiter long before its retryDelay', async () => {

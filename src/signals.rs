@@ -37,6 +37,9 @@ pub struct Signals {
     /// same release, and this process's own releases are acted on before any node's
     /// announcement arrives. One release must wake one waiter, not N.
     seen: Mutex<Seen>,
+    /// Until when this process's waiting markers for a resource last on the nodes (see
+    /// [`Signals::should_mark`]).
+    marked: Mutex<HashMap<String, std::time::Instant>>,
     /// Announcements of one release that wake a waiter: a quorum. A waiter woken by the first
     /// node's announcement would often find the release not yet done on the others (a releaser
     /// that reached one server first) and then sleep its whole retry delay.
@@ -111,6 +114,7 @@ impl Signals {
         Signals {
             waiting: Mutex::default(),
             wake,
+            marked: Mutex::default(),
             seen: Mutex::default(),
             quorum: quorum.max(1),
         }
@@ -166,6 +170,40 @@ impl Signals {
         if before < self.quorum {
             self.wake(resource);
         }
+    }
+
+    /// A waiter waits up to `wait` for a release of `resources`: whether the nodes need a
+    /// (new) waiting marker, one that lasts `ttl` (≥ `wait`). A marker still good for the
+    /// whole wait is not sent again, so a busy resource costs a marker now and then, not one
+    /// per wait.
+    pub fn should_mark(
+        &self,
+        resources: &[String],
+        wait: std::time::Duration,
+        ttl: std::time::Duration,
+    ) -> bool {
+        let now = std::time::Instant::now();
+        let mut m = self.marked.lock().unwrap_or_else(|e| e.into_inner());
+        if resources
+            .iter()
+            .all(|r| m.get(r).is_some_and(|t| *t >= now + wait))
+        {
+            return false;
+        }
+        if m.len() >= SEEN_CAP {
+            m.retain(|_, t| *t > now);
+        }
+        // Counted from before the marker is sent: it lasts at least that long on the nodes.
+        for r in resources {
+            m.insert(r.clone(), now + ttl);
+        }
+        true
+    }
+
+    /// A waiting marker landed after a release it did not see: wake the longest-waiting waiter
+    /// of `resource` as its announcement would have.
+    pub fn missed(&self, resource: &str) {
+        self.wake(resource);
     }
 
     fn wake(&self, resource: &str) {
@@ -296,6 +334,28 @@ mod tests {
             .await
             .expect("woken");
         assert_eq!(s.waited(), 0, "entries go with the last waiter");
+    }
+
+    #[test]
+    fn a_marker_is_sent_again_only_when_it_would_not_cover_the_wait() {
+        let s = Signals::default();
+        let (wait, ttl) = (Duration::from_millis(300), Duration::from_secs(1));
+        assert!(
+            s.should_mark(&["a".into()], wait, ttl),
+            "first wait: marker"
+        );
+        assert!(
+            !s.should_mark(&["a".into()], wait, ttl),
+            "covered: no marker"
+        );
+        assert!(
+            s.should_mark(&["a".into(), "b".into()], wait, ttl),
+            "b has no marker yet"
+        );
+        assert!(
+            s.should_mark(&["a".into()], Duration::from_secs(2), ttl),
+            "a longer wait than the marker lasts: marker again"
+        );
     }
 
     #[tokio::test]

@@ -98,6 +98,29 @@ pub trait Backend: Send + Sync + 'static {
         self.release(resources, value)
     }
 
+    /// `release` without announcing it: this process hands the lock over to its own next
+    /// waiter, whose acquire follows at once (waking waiters elsewhere would only make them
+    /// fail). Nodes that never announce (the default) just release.
+    fn release_quiet(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+    ) -> BoxFuture<Result<ReleaseReply, NodeError>> {
+        self.release(resources, value)
+    }
+
+    /// A waiter of this process waits for `resources`: leaves a marker on the node for
+    /// `ttl_ms`, so that releases there are announced (a release nobody waits for announces
+    /// nothing). Resolves to whether every key still exists: a release that ran before the
+    /// marker landed was not announced. `None` (the default): the node does not announce.
+    fn mark_waiting(
+        &self,
+        _resources: Arc<[String]>,
+        _ttl_ms: u64,
+    ) -> Option<BoxFuture<Result<bool, NodeError>>> {
+        None
+    }
+
     /// Remaining TTL of `resource` in ms: `None` when absent, `Some(u64::MAX)` without expiry.
     fn pttl(&self, resource: String) -> BoxFuture<Result<Option<u64>, NodeError>>;
 

@@ -128,7 +128,10 @@ impl Policy for Acquire<'_> {
             FailReason::Held => {
                 self.engine.watch_releases();
                 let signals = &self.engine.signals;
-                Some(registered.unwrap_or_else(|| signals.wait(&self.spec.resources)))
+                let wait = registered.unwrap_or_else(|| signals.wait(&self.spec.resources));
+                self.engine
+                    .mark_waiting(&self.spec.resources, self.settings);
+                Some(wait)
             }
             _ => None,
         };

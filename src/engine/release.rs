@@ -29,6 +29,8 @@ pub(super) struct Release<'a> {
     confirmed: Vec<bool>,
     deleted: Vec<bool>,
     refused: Vec<bool>,
+    /// Attempts asked so far (`ask` runs once per attempt).
+    asked: std::sync::atomic::AtomicU64,
 }
 
 impl<'a> Release<'a> {
@@ -49,12 +51,17 @@ impl<'a> Release<'a> {
             confirmed: vec![false; engine.len()],
             deleted: vec![false; engine.len()],
             refused: vec![false; engine.len()],
+            asked: Default::default(),
         }
     }
 }
 
+/// `quiet`: the release is handed over to a waiter of this process (see `on_sent`), so it is
+/// not announced.
 #[derive(Clone, Copy)]
-pub(super) struct AskRelease;
+pub(super) struct AskRelease {
+    quiet: bool,
+}
 
 impl Ask for AskRelease {
     fn send(
@@ -64,7 +71,11 @@ impl Ask for AskRelease {
         value: Arc<str>,
     ) -> impl Future<Output = Result<Vote, NodeError>> + Send + 'static {
         let n = resources.len() as u64;
-        let f = node.release(resources, value);
+        let f = if self.quiet {
+            node.release_quiet(resources, value)
+        } else {
+            node.release(resources, value)
+        };
         async move {
             let r = f.await?;
             Ok(if r.foreign > 0 {
@@ -89,12 +100,24 @@ impl Ask for AskRelease {
     }
 }
 
+impl Release<'_> {
+    /// Whether this attempt hands the resource over to a waiter of this process.
+    fn hands_over(&self, attempt: u64) -> bool {
+        (self.engine.rules.hand_over)(attempt)
+            && self.engine.signals.has_waiters(&self.spec.resources)
+    }
+}
+
 impl Policy for Release<'_> {
     type Output = Released;
     type Ask = AskRelease;
 
     fn ask(&self) -> AskRelease {
-        AskRelease
+        use std::sync::atomic::Ordering::Relaxed;
+        let attempt = self.asked.fetch_add(1, Relaxed) + 1;
+        AskRelease {
+            quiet: self.hands_over(attempt),
+        }
     }
 
     fn node_timeout(&self) -> Duration {
@@ -107,7 +130,7 @@ impl Policy for Release<'_> {
     /// instead of two). Later announcements of this release are ignored.
     fn on_sent(&self, attempt: u64) -> Option<Box<dyn FnOnce() + Send + '_>> {
         let (signals, spec) = (&self.engine.signals, self.spec);
-        if !(self.engine.rules.hand_over)(attempt) || !signals.has_waiters(&spec.resources) {
+        if !self.hands_over(attempt) {
             return None;
         }
         Some(Box::new(move || {

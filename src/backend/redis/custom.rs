@@ -97,6 +97,29 @@ impl Backend for ScriptedNode {
         }
     }
 
+    fn release_quiet(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+    ) -> BoxFuture<Result<ReleaseReply, NodeError>> {
+        match &self.scripts.release {
+            Some(_) => self.release(resources, value),
+            None => self.node.release_quiet(resources, value),
+        }
+    }
+
+    fn mark_waiting(
+        &self,
+        resources: Arc<[String]>,
+        ttl_ms: u64,
+    ) -> Option<BoxFuture<Result<bool, NodeError>>> {
+        // A custom release script announces nothing: no marker would be read.
+        match &self.scripts.release {
+            Some(_) => None,
+            None => self.node.mark_waiting(resources, ttl_ms),
+        }
+    }
+
     fn pttl(&self, resource: String) -> BoxFuture<Result<Option<u64>, NodeError>> {
         self.node.pttl(resource)
     }

@@ -21,8 +21,8 @@ return 1
 /// `no-release-announcement`: the release script without its `PUBLISH` (made from the real one,
 /// so the two cannot drift apart).
 const ANNOUNCEMENT: &str = r#"
-    if ARGV[2] then
-      redis.pcall("PUBLISH", "redlock-rs:released:" .. key, ARGV[2])
+    if announce and (not got or got[n + i]) then
+      redis.pcall("PUBLISH", "redlock-rs:released:" .. key, tag)
     end"#;
 
 fn quiet_release_lua() -> String {

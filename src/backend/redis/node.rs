@@ -14,6 +14,12 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// A single server (neither a Cluster nor found through Sentinel): the only kind of node with
+/// a release listener, so the only one where releases are announced and waiters leave markers.
+fn is_single(config: &NodeConfig) -> bool {
+    config.cluster.is_empty() && config.sentinel.is_none()
+}
+
 /// One Redis master, or one Redis Cluster.
 pub struct RedisNode {
     // Shared, not copied: every operation takes one reference for its future (TLS material
@@ -187,6 +193,31 @@ impl RedisNode {
     }
 }
 
+impl RedisNode {
+    /// The release script with a release tag: announced where waiters left a marker when
+    /// `announce`, else quietly (an empty tag; see `scripts::RELEASE_LUA`).
+    fn release_tagged(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+        announce: bool,
+    ) -> BoxFuture<Result<ReleaseReply, NodeError>> {
+        let script = self.state.scripts.release;
+        self.run(resources, move |mut c| async move {
+            let tag = crate::signals::release_tag_bytes(&value);
+            let tag: &[u8] = if announce { &tag[..] } else { b"" };
+            let r = script
+                .key(&*c.keys)
+                .arg(&*value)
+                .arg(tag)
+                .invoke_async::<redis::Value>(&mut c.conn)
+                .await
+                .map(|v| scripts::release_reply(&v));
+            (Sent::Script, r)
+        })
+    }
+}
+
 impl Backend for RedisNode {
     fn acquire(
         &self,
@@ -243,17 +274,42 @@ impl Backend for RedisNode {
         resources: Arc<[String]>,
         value: Arc<str>,
     ) -> BoxFuture<Result<ReleaseReply, NodeError>> {
-        let script = self.state.scripts.release;
-        self.run(resources, move |mut c| async move {
-            let r = script
-                .key(&*c.keys)
-                .arg(&*value)
-                .arg(&crate::signals::release_tag_bytes(&value)[..])
-                .invoke_async::<redis::Value>(&mut c.conn)
-                .await
-                .map(|v| scripts::release_reply(&v));
-            (Sent::Script, r)
-        })
+        // Only single servers have listeners (and waiting markers) to announce to.
+        self.release_tagged(resources, value, is_single(&self.state.config))
+    }
+
+    fn release_quiet(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+    ) -> BoxFuture<Result<ReleaseReply, NodeError>> {
+        self.release_tagged(resources, value, false)
+    }
+
+    /// `SET <key>\0redlock-rs:waiting 1 PX ttl` per key, then `EXISTS` of the keys, pipelined:
+    /// a release after the marker announces itself, one before it shows as a missing key.
+    fn mark_waiting(
+        &self,
+        resources: Arc<[String]>,
+        ttl_ms: u64,
+    ) -> Option<BoxFuture<Result<bool, NodeError>>> {
+        if !is_single(&self.state.config) {
+            return None;
+        }
+        Some(self.run(resources, move |mut c| async move {
+            let mut p = redis::pipe();
+            for k in c.keys.iter() {
+                p.cmd("SET")
+                    .arg(format!("{k}{}", scripts::WAITING_SUFFIX))
+                    .arg(1)
+                    .arg("PX")
+                    .arg(ttl_ms.max(1))
+                    .ignore();
+            }
+            p.cmd("EXISTS").arg(&*c.keys);
+            let r = p.query_async::<(u64,)>(&mut c.conn).await;
+            (Sent::Command, r.map(|(n,)| n == c.keys.len() as u64))
+        }))
     }
 
     /// The release script without a tag (nobody is told), sent as a self-contained EVAL: a

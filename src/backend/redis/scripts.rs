@@ -43,21 +43,41 @@ return 1
 /// KEYS = resources; ARGV[1] = value; ARGV[2] (optional) = release tag
 /// (`signals::release_tag`). Deletes the keys that hold the value; returns `{deleted, foreign}`:
 /// how many it deleted, and how many hold another value (a lock lost to another owner, which a
-/// release must not report as released; a key of another type counts too). With a tag
-/// (a release), each deletion is announced on `redlock-rs:released:<key>` with the tag as the
-/// message, so waiters retry at once instead of polling, and a process hearing the same release
-/// from N nodes acts on it once (`pcall`: a user without Pub/Sub permission still releases).
-/// Without one (the rollback of a failed attempt) nobody is told: it would only wake waiters for
-/// nothing, and a key of another type is reported as the WRONGTYPE error node-redlock's unlock
+/// release must not report as released; a key of another type counts too).
+///
+/// With a non-empty tag (a release), each deletion is announced on `redlock-rs:released:<key>`
+/// with the tag as the message — but only where a waiter left its marker (`<key>` +
+/// [`WAITING_SUFFIX`], set with a PX by `RedisNode::mark_waiting`): nobody waits on most
+/// releases, and a `PUBLISH` is a command of its own. The markers are read with the values in
+/// one `MGET`; where `MGET` is refused (an ACL user without it, a key of another slot on a
+/// Cluster) the script falls back to `GET` and announces every deletion, as before. The
+/// announcement lets waiters retry at once instead of polling, and a process hearing the same
+/// release from N nodes acts on it once (`pcall`: a user without Pub/Sub permission still
+/// releases). An empty tag (a hand-over to a local waiter, a node nobody listens on) releases
+/// without announcing. Without a tag (the rollback of a failed attempt) nobody is told
+/// either, and a key of another type is reported as the WRONGTYPE error node-redlock's unlock
 /// gets there (its 'clientError'), once the keys that held the value are deleted.
 pub const RELEASE_LUA: &str = r#"
 local deleted, foreign, wrongtype = 0, 0, false
-for _, key in ipairs(KEYS) do
-  local v = redis.pcall("GET", key)
+local n, tag = #KEYS, ARGV[2]
+local announce = tag and tag ~= ""
+local got = false
+if announce and n <= 1000 then
+  local names = {}
+  for i, key in ipairs(KEYS) do
+    names[i] = key
+    names[n + i] = key .. "\0redlock-rs:waiting"
+  end
+  got = redis.pcall("MGET", unpack(names))
+  if got.err then got = false end
+end
+for i, key in ipairs(KEYS) do
+  local v = got and got[i]
+  if not v then v = redis.pcall("GET", key) end
   if v == ARGV[1] then
     redis.call("DEL", key)
-    if ARGV[2] then
-      redis.pcall("PUBLISH", "redlock-rs:released:" .. key, ARGV[2])
+    if announce and (not got or got[n + i]) then
+      redis.pcall("PUBLISH", "redlock-rs:released:" .. key, tag)
     end
     deleted = deleted + 1
   elseif v then
@@ -65,11 +85,17 @@ for _, key in ipairs(KEYS) do
     if type(v) == "table" then wrongtype = true end
   end
 end
-if wrongtype and not ARGV[2] then
+if wrongtype and not tag then
   return redis.error_reply("WRONGTYPE Operation against a key holding the wrong kind of value")
 end
 return {deleted, foreign}
 "#;
+
+/// What a waiter appends to a (prefixed) key for its waiting marker, which tells
+/// [`RELEASE_LUA`] to announce the key's release. After the key, so the marker falls under
+/// the same ACL key patterns; a NUL byte, so no resource name a person chose can collide with
+/// it (a marker must never overwrite a lock).
+pub const WAITING_SUFFIX: &str = "\0redlock-rs:waiting";
 
 /// A release script's reply: `{deleted, foreign}` from [`RELEASE_LUA`], or the number of keys
 /// deleted from a caller's script (node-redlock's convention, which cannot tell a lost lock).
