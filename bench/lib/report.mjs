@@ -182,8 +182,8 @@ export function markdown(res) {
     out.push('## 1. Sequential acquire + release (one worker)')
     out.push('')
     out.push(table(
-      ['implementation', 'nodes', 'pairs/s', '×v5', 'p50 µs', 'p99 µs', 'p999 µs', 'Node CPU µs/pair', 'Redis cmds/pair'],
-      rowsFor('sequential', (x, r) => [fmt(x.opsPerSec), ratio(r.opsPerSec), fmt(x.p50Us), fmt(x.p99Us), fmt(x.p999Us), fmt(x.cpuUsPerOp), fmt(x.redisCmdsPerOp, 1)]),
+      ['implementation', 'nodes', 'pairs/s', '×v5', 'p50 µs', 'p99 µs', 'p999 µs', 'Node CPU µs/pair', 'Redis cmds/pair', 'vol. ctx switches/pair'],
+      rowsFor('sequential', (x, r) => [fmt(x.opsPerSec), ratio(r.opsPerSec), fmt(x.p50Us), fmt(x.p99Us), fmt(x.p999Us), fmt(x.cpuUsPerOp), fmt(x.redisCmdsPerOp, 1), fmt(x.vcsPerOp, 2)]),
     ))
     out.push('')
   }
@@ -191,8 +191,8 @@ export function markdown(res) {
     out.push(`## 1b. Sequential acquire + release of one lock on ${res.config.sequentialMulti.resources} resources (one worker)`)
     out.push('')
     out.push(table(
-      ['implementation', 'nodes', 'pairs/s', '×v5', 'p50 µs', 'p99 µs', 'p999 µs', 'Node CPU µs/pair', 'Redis cmds/pair'],
-      rowsFor('sequentialMulti', (x, r) => [fmt(x.opsPerSec), ratio(r.opsPerSec), fmt(x.p50Us), fmt(x.p99Us), fmt(x.p999Us), fmt(x.cpuUsPerOp), fmt(x.redisCmdsPerOp, 1)]),
+      ['implementation', 'nodes', 'pairs/s', '×v5', 'p50 µs', 'p99 µs', 'p999 µs', 'Node CPU µs/pair', 'Redis cmds/pair', 'vol. ctx switches/pair'],
+      rowsFor('sequentialMulti', (x, r) => [fmt(x.opsPerSec), ratio(r.opsPerSec), fmt(x.p50Us), fmt(x.p99Us), fmt(x.p999Us), fmt(x.cpuUsPerOp), fmt(x.redisCmdsPerOp, 1), fmt(x.vcsPerOp, 2)]),
     ))
     out.push('')
   }

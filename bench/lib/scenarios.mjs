@@ -64,6 +64,15 @@ function perOp(delta, ops) {
   }
 }
 
+/**
+ * Voluntary context switches of the whole process so far (every thread: getrusage). Each is a
+ * thread going to sleep on something (a socket, a futex): the thread wake-ups an operation
+ * costs, which the machine's load does not change the way it changes times.
+ */
+function voluntarySwitches() {
+  return process.resourceUsage().voluntaryContextSwitches
+}
+
 function cpuUs(start) {
   const d = process.cpuUsage(start)
   return d.user + d.system
@@ -100,6 +109,7 @@ async function sequentialOf(c, ctx, cfg, key) {
   let errors = 0
   const before = await redisCounters(ctx.admins)
   const cpu0 = process.cpuUsage()
+  const vcs0 = voluntarySwitches()
   const t0 = now()
   const deadline = t0 + ms
   let i = 0
@@ -117,6 +127,7 @@ async function sequentialOf(c, ctx, cfg, key) {
   }
   const seconds = (now() - t0) / 1000
   const cpu = cpuUs(cpu0)
+  const vcs = voluntarySwitches() - vcs0
   const delta = counterDelta(before, await redisCounters(ctx.admins))
   const [p50, p99, p999] = pair.pct([0.5, 0.99, 0.999])
   const [ap50] = acq.pct([0.5])
@@ -130,6 +141,7 @@ async function sequentialOf(c, ctx, cfg, key) {
     p999Us: round(p999 * 1000, 1),
     acquireP50Us: round(ap50 * 1000, 1),
     cpuUsPerOp: round(cpu / Math.max(1, pair.n), 1),
+    vcsPerOp: round(vcs / Math.max(1, pair.n), 2),
     ...perOp(delta, pair.n),
   }
 }
