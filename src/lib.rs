@@ -4,6 +4,9 @@
 //! three API shapes) ← `js` (the only module that speaks N-API).
 
 pub mod algo;
+// Not in `cargo test` builds: the engine's tests install their own allocator.
+#[cfg(all(feature = "count-alloc", not(test)))]
+mod alloc_count;
 pub mod api;
 pub mod backend;
 pub mod engine;
