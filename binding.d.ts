@@ -62,10 +62,16 @@ export declare class NativeClient {
   connect(): Promise<void>
   /** Closes the connection. */
   quit(): Promise<void>
-  /** One attempt on this server. `true` iff granted; `false` when held by another owner. */
-  acquireLock(resource: string, ttl: number, lockId?: string): Promise<boolean>
-  /** Deletes the resource where it holds `lockId`. */
-  releaseLock(resource: string, lockId: string): Promise<void>
+  /**
+   * One attempt on this server. `true` iff granted; `false` when held by another owner.
+   * The result (1 = granted, 0 = held) arrives in `queue` under `id`.
+   */
+  acquireLock(queue: CompletionQueue, id: number, resource: string, ttl: number, lockId?: string): void
+  /**
+   * Deletes the resource where it holds `lockId`.
+   * The result arrives in `queue` under `id`.
+   */
+  releaseLock(queue: CompletionQueue, id: number, resource: string, lockId: string): void
 }
 
 /** Keeps one lock alive on native timers until stopped. */
@@ -96,8 +102,10 @@ export declare class NativeRedlock {
   get settings(): ResolvedSettings
   /** The per-node timeout that applies to a TTL (ms). */
   nodeTimeoutFor(ttl: unknown): number
-  acquireLock(resource: string, ttl: number, lockId?: string): Promise<boolean>
-  releaseLock(resource: string, lockId: string): Promise<void>
+  /** The result (1 = granted, 0 = held) arrives in `queue` under `id`. */
+  acquireLock(queue: CompletionQueue, id: number, resource: string, ttl: number, lockId?: string): void
+  /** The result arrives in `queue` under `id`. */
+  releaseLock(queue: CompletionQueue, id: number, resource: string, lockId: string): void
   /**
    * Closes the connections of every node, once the node work still running (rollbacks of
    * failed attempts, late replies) has finished — at most 1 s.
@@ -118,8 +126,9 @@ export declare class NativeRedlock {
   /**
    * Remaining ms until fewer than a quorum of nodes hold `resource` (by any owner), or
    * `null` when no quorum holds it. Rejects when no quorum of nodes answered.
+   * The result (-1 for `null`) arrives in `queue` under `id`.
    */
-  inspect(resource: string): Promise<number | null>
+  inspect(queue: CompletionQueue, id: number, resource: string): void
 }
 
 /**

@@ -1,8 +1,8 @@
 'use strict'
 // redlock-rs's original API on Redlock: `acquireLock` / `releaseLock` → true / false / error.
 
-const { call } = require('./errors.js')
 const { coreOf } = require('./core.js')
+const { submitSimple } = require('./completions.js')
 
 class OriginalApi {
   /** 32 hex characters from the OS CSPRNG: the default lock id of the original API. */
@@ -10,10 +10,12 @@ class OriginalApi {
     return coreOf(this).native.id
   }
   acquireLock(resource, ttl, lockId) {
-    return call(() => coreOf(this).native.acquireLock(resource, ttl, lockId))
+    const native = coreOf(this).native
+    return submitSimple((q, id) => native.acquireLock(q, id, resource, ttl, lockId)).then((n) => n === 1)
   }
   releaseLock(resource, lockId) {
-    return call(() => coreOf(this).native.releaseLock(resource, lockId))
+    const native = coreOf(this).native
+    return submitSimple((q, id) => native.releaseLock(q, id, resource, lockId)).then(() => undefined)
   }
 }
 

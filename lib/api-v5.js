@@ -1,12 +1,19 @@
 'use strict'
 // node-redlock v5's methods of Redlock (with v4 dispatch where the names collide).
 
-const { call, ExecutionError } = require('./errors.js')
+const { ExecutionError } = require('./errors.js')
 const { v4Locks } = require('./lock.js')
 const { v4 } = require('./api-v4.js')
 const { coreOf } = require('./core.js')
 const operations = require('./operations.js')
 const { using } = require('./using.js')
+const { submitSimple } = require('./completions.js')
+
+/** Milliseconds until fewer than a quorum of nodes hold `resource`, or `null` (not locked). */
+function inspect(redlock, resource) {
+  const native = coreOf(redlock).native
+  return submitSimple((q, id) => native.inspect(q, id, resource)).then((ms) => (ms < 0 ? null : ms))
+}
 
 class V5Api {
   /**
@@ -24,12 +31,12 @@ class V5Api {
 
   /** Whether a quorum of nodes holds `resource` now (by any owner). */
   async isLocked(resource) {
-    return (await call(() => coreOf(this).native.inspect(resource))) !== null
+    return (await inspect(this, resource)) !== null
   }
 
   /** Milliseconds until fewer than a quorum of nodes hold `resource`; 0 when not locked. */
   async remainingTtl(resource) {
-    const ms = await call(() => coreOf(this).native.inspect(resource))
+    const ms = await inspect(this, resource)
     return ms === null ? 0 : ms
   }
 

@@ -11,6 +11,7 @@ const util = require('node:util')
 const { NativeClient } = require('./native.js')
 const { call, typeError } = require('./errors.js')
 const { adapterFor, settled } = require('./client-adapters.js')
+const { submitSimple } = require('./completions.js')
 
 /** Maps a JS client object to its native node. */
 const natives = new WeakMap()
@@ -36,10 +37,12 @@ class Client {
     return call(() => natives.get(this).quit())
   }
   acquireLock(resource, ttl, lockId) {
-    return call(() => natives.get(this).acquireLock(resource, ttl, lockId))
+    const native = natives.get(this)
+    return submitSimple((q, id) => native.acquireLock(q, id, resource, ttl, lockId)).then((n) => n === 1)
   }
   releaseLock(resource, lockId) {
-    return call(() => natives.get(this).releaseLock(resource, lockId))
+    const native = natives.get(this)
+    return submitSimple((q, id) => native.releaseLock(q, id, resource, lockId)).then(() => undefined)
   }
   [util.inspect.custom]() {
     return `${this.constructor.name} { url: '${natives.get(this).url}' }`

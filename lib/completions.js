@@ -89,4 +89,17 @@ function submit(start) {
   return new Promise((resolve) => resolvers.set(id, resolve))
 }
 
-module.exports = { submit }
+/**
+ * Starts a native call that answers one number (`CompletionQueue::start_simple`: the original
+ * API, `inspect`); resolves with it, or rejects with the addon's error as napi would make it.
+ */
+function submitSimple(start) {
+  return submit(start).then((x) => {
+    if (x.ok) return x.expiration
+    const e = new Error(x.message)
+    e.code = 'GenericFailure'
+    throw e
+  })
+}
+
+module.exports = { submit, submitSimple }

@@ -2,6 +2,7 @@
 
 use super::args::{self, throw};
 use super::caller::{CallFn, JsCaller};
+use super::completions::CompletionQueue;
 use crate::algo::settings::{ArgError, Settings};
 use crate::algo::value::random_value;
 use crate::api::lockapi::Holder;
@@ -376,75 +377,91 @@ impl NativeClient {
     }
 
     /// One attempt on this server. `true` iff granted; `false` when held by another owner.
+    /// The result (1 = granted, 0 = held) arrives in `queue` under `id`.
     #[napi(
         catch_unwind,
-        ts_args_type = "resource: string, ttl: number, lockId?: string",
-        ts_return_type = "Promise<boolean>"
+        ts_args_type = "queue: CompletionQueue, id: number, resource: string, ttl: number, lockId?: string"
     )]
-    pub fn acquire_lock<'env>(
+    pub fn acquire_lock(
         &self,
-        env: &'env Env,
+        env: Env,
+        queue: &mut CompletionQueue,
+        id: u32,
         resource: Unknown,
         ttl: Unknown,
         lock_id: Option<Unknown>,
-    ) -> Result<PromiseRaw<'env, bool>> {
-        acquire_lock(env, &self.holder, &self.id, resource, ttl, lock_id)
+    ) -> Result<()> {
+        let to = Queued { queue, id };
+        acquire_lock(&env, to, &self.holder, &self.id, resource, ttl, lock_id)
     }
 
     /// Deletes the resource where it holds `lockId`.
+    /// The result arrives in `queue` under `id`.
     #[napi(
         catch_unwind,
-        ts_args_type = "resource: string, lockId: string",
-        ts_return_type = "Promise<void>"
+        ts_args_type = "queue: CompletionQueue, id: number, resource: string, lockId: string"
     )]
-    pub fn release_lock<'env>(
+    pub fn release_lock(
         &self,
-        env: &'env Env,
+        env: Env,
+        queue: &mut CompletionQueue,
+        id: u32,
         resource: Unknown,
         lock_id: Option<Unknown>,
-    ) -> Result<PromiseRaw<'env, ()>> {
-        release_lock(env, &self.holder, resource, lock_id)
+    ) -> Result<()> {
+        release_lock(&env, Queued { queue, id }, &self.holder, resource, lock_id)
     }
 }
 
-/// Shared by clients and Redlocks: validate, then run the original-API acquire.
-pub(crate) fn acquire_lock<'env>(
-    env: &'env Env,
+/// The original API's calls, as the facade starts them: the result arrives through the
+/// completion queue (`CompletionQueue::start_simple`) like every lock operation's.
+pub(crate) struct Queued<'a> {
+    pub queue: &'a mut CompletionQueue,
+    pub id: u32,
+}
+
+/// Shared by clients and Redlocks: validate, then run the original-API acquire (1 = granted,
+/// 0 = held by another owner).
+pub(crate) fn acquire_lock(
+    env: &Env,
+    to: Queued<'_>,
     holder: &Arc<Holder>,
     default_id: &str,
     resource: Unknown,
     ttl: Unknown,
     lock_id: Option<Unknown>,
-) -> Result<PromiseRaw<'env, bool>> {
+) -> Result<()> {
     let resource = args::resource(&resource, "resource").map_err(|e| throw(env, e))?;
     let ttl = args::duration(&ttl).map_err(|e| throw(env, e))?;
     let lock_id = args::lock_id(lock_id.as_ref(), false)
         .map_err(|e| throw(env, e))?
         .unwrap_or_else(|| default_id.to_string());
     let holder = holder.clone();
-    env.spawn_future(async move {
-        holder
-            .acquire_lock(resource, ttl, lock_id)
-            .await
-            .map_err(|e| reject(e.0))
+    to.queue.start_simple(env, to.id, async move {
+        match holder.acquire_lock(resource, ttl, lock_id).await {
+            Ok(granted) => Ok(f64::from(u8::from(granted))),
+            Err(e) => Err(e.0),
+        }
     })
 }
 
-pub(crate) fn release_lock<'env>(
-    env: &'env Env,
+pub(crate) fn release_lock(
+    env: &Env,
+    to: Queued<'_>,
     holder: &Arc<Holder>,
     resource: Unknown,
     lock_id: Option<Unknown>,
-) -> Result<PromiseRaw<'env, ()>> {
+) -> Result<()> {
     let resource = args::resource(&resource, "resource").map_err(|e| throw(env, e))?;
     let lock_id = args::lock_id(lock_id.as_ref(), true)
         .map_err(|e| throw(env, e))?
         .unwrap_or_default();
     let holder = holder.clone();
-    env.spawn_future(async move {
+    to.queue.start_simple(env, to.id, async move {
         holder
             .release_lock(resource, lock_id)
             .await
-            .map_err(|e| reject(e.0))
+            .map(|()| 0.0)
+            .map_err(|e| e.0)
     })
 }

@@ -75,6 +75,29 @@ pub struct LateReport {
 }
 
 impl NativeExecution {
+    /// A one-value result (`CompletionQueue::start_simple`).
+    fn simple(r: std::result::Result<f64, String>) -> Self {
+        let (ok, n, message) = match r {
+            Ok(n) => (true, n, None),
+            Err(m) => (false, 0.0, Some(m)),
+        };
+        NativeExecution {
+            ok,
+            reason: None,
+            detail: None,
+            value: String::new(),
+            expiration: n,
+            attempt_count: 0.0,
+            attempts: Vec::new(),
+            messages: Vec::new(),
+            start: 0.0,
+            message,
+            attempts_remaining: None,
+            late: false,
+            rollback_errors: Vec::new(),
+        }
+    }
+
     /// An operation that ended without a result (it panicked); its message is v5's, whatever
     /// the API (what was asked is gone with the operation).
     pub fn internal_error() -> Self {
@@ -355,6 +378,26 @@ impl Completer {
 }
 
 impl CompletionQueue {
+    /// Runs `work` on the dispatcher like the lock operations (see `dispatch`): its result —
+    /// a number, or an error message — arrives through this queue under `id`, `ok` with the
+    /// number in the `expiration` slot, or not `ok` with the message (`lib/completions.js`
+    /// `submitSimple`). For the calls that answer one value: the original API, `inspect`.
+    pub fn start_simple<F>(&mut self, env: &Env, id: u32, work: F) -> Result<()>
+    where
+        F: std::future::Future<Output = std::result::Result<f64, String>> + Send + 'static,
+    {
+        let done = self.begin(env, id)?;
+        let closed = done.closed();
+        super::dispatch::submit(async move {
+            // As in `NativeRedlock::start`: nobody is left to receive the result.
+            tokio::select! {
+                r = work => done.complete(NativeExecution::simple(r)),
+                _ = closed => {}
+            }
+        });
+        Ok(())
+    }
+
     /// Registers an operation about to start and returns where it reports. While any is in
     /// flight the process stays alive, as it would for a pending napi Promise.
     pub fn begin(&mut self, env: &Env, id: u32) -> Result<Completer> {

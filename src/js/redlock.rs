@@ -1,7 +1,8 @@
 //! `NativeRedlock`: the engine over the nodes of several clients.
 
 use super::args::{self, throw};
-use super::client::{acquire_lock, release_lock, NativeClient, Node};
+use super::client::{acquire_lock, release_lock, NativeClient, Node, Queued};
+use super::completions::CompletionQueue;
 use crate::algo::settings::{ArgError, Settings};
 use crate::algo::value::random_value;
 use crate::api::leases::Leases;
@@ -282,33 +283,38 @@ impl NativeRedlock {
         Ok(self.holder.node_timeout(ttl).as_millis() as f64)
     }
 
+    /// The result (1 = granted, 0 = held) arrives in `queue` under `id`.
     #[napi(
         catch_unwind,
-        ts_args_type = "resource: string, ttl: number, lockId?: string",
-        ts_return_type = "Promise<boolean>"
+        ts_args_type = "queue: CompletionQueue, id: number, resource: string, ttl: number, lockId?: string"
     )]
-    pub fn acquire_lock<'env>(
+    pub fn acquire_lock(
         &self,
-        env: &'env Env,
+        env: Env,
+        queue: &mut CompletionQueue,
+        id: u32,
         resource: Unknown,
         ttl: Unknown,
         lock_id: Option<Unknown>,
-    ) -> Result<PromiseRaw<'env, bool>> {
-        acquire_lock(env, &self.holder, &self.id, resource, ttl, lock_id)
+    ) -> Result<()> {
+        let to = Queued { queue, id };
+        acquire_lock(&env, to, &self.holder, &self.id, resource, ttl, lock_id)
     }
 
+    /// The result arrives in `queue` under `id`.
     #[napi(
         catch_unwind,
-        ts_args_type = "resource: string, lockId: string",
-        ts_return_type = "Promise<void>"
+        ts_args_type = "queue: CompletionQueue, id: number, resource: string, lockId: string"
     )]
-    pub fn release_lock<'env>(
+    pub fn release_lock(
         &self,
-        env: &'env Env,
+        env: Env,
+        queue: &mut CompletionQueue,
+        id: u32,
         resource: Unknown,
         lock_id: Option<Unknown>,
-    ) -> Result<PromiseRaw<'env, ()>> {
-        release_lock(env, &self.holder, resource, lock_id)
+    ) -> Result<()> {
+        release_lock(&env, Queued { queue, id }, &self.holder, resource, lock_id)
     }
 
     /// Closes the connections of every node, once the node work still running (rollbacks of

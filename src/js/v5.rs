@@ -286,27 +286,27 @@ impl NativeRedlock {
 
     /// Remaining ms until fewer than a quorum of nodes hold `resource` (by any owner), or
     /// `null` when no quorum holds it. Rejects when no quorum of nodes answered.
+    /// The result (-1 for `null`) arrives in `queue` under `id`.
     #[napi(
         catch_unwind,
-        ts_args_type = "resource: string",
-        ts_return_type = "Promise<number | null>"
+        ts_args_type = "queue: CompletionQueue, id: number, resource: string"
     )]
-    pub fn inspect<'env>(
+    pub fn inspect(
         &self,
-        env: &'env Env,
+        env: Env,
+        queue: &mut CompletionQueue,
+        id: u32,
         resource: Unknown,
-    ) -> Result<PromiseRaw<'env, Option<f64>>> {
-        let resource = args::resource(&resource, "resource").map_err(|e| throw(env, e))?;
+    ) -> Result<()> {
+        let resource = args::resource(&resource, "resource").map_err(|e| throw(&env, e))?;
         let holder = self.holder().clone();
         let timeout = holder.settings.release_timeout();
-        env.spawn_future(async move {
+        queue.start_simple(&env, id, async move {
             match holder.engine.inspect(&resource, timeout).await {
-                Ok(ttl) => {
-                    Ok(ttl.map(|t| t.min(crate::algo::settings::MAX_DURATION_MS as u64) as f64))
-                }
-                Err(f) => Err(super::client::reject(format!(
-                    "redlock-rs: could not inspect \"{resource}\": {f}"
-                ))),
+                Ok(ttl) => Ok(ttl.map_or(-1.0, |t| {
+                    t.min(crate::algo::settings::MAX_DURATION_MS as u64) as f64
+                })),
+                Err(f) => Err(format!("redlock-rs: could not inspect \"{resource}\": {f}")),
             }
         })
     }
