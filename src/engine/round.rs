@@ -45,8 +45,9 @@ pub(super) struct Round {
     pub t0: Instant,
     /// At the verdict.
     pub t1: Instant,
-    /// The nodes that had not answered when the verdict became certain.
-    pending: FuturesUnordered<NodeCall>,
+    /// The nodes that had not answered when the verdict became certain (`None`: all had; no
+    /// `FuturesUnordered`, which allocates even empty, on the common path).
+    pending: Option<FuturesUnordered<NodeCall>>,
 }
 
 /// One node's call in a round: its index, its vote, and — when nothing could be sent because
@@ -176,7 +177,10 @@ impl Engine {
         };
         // Votes that arrive after this point are not counted; the statistics of a verdict
         // taken early would collect them from `pending` in `finish_round`.
-        let pending = calls.into_iter().flatten().collect();
+        let pending = calls
+            .iter()
+            .any(Option::is_some)
+            .then(|| calls.into_iter().flatten().collect());
         Round {
             votes,
             sent,
@@ -225,7 +229,7 @@ impl Engine {
                 }
             }
         }
-        let pending = std::mem::take(&mut r.pending);
+        let pending = r.pending.take();
         if rollback.is_some() && failed {
             undoing.extend(
                 r.votes
@@ -235,7 +239,7 @@ impl Engine {
                     .map(|(i, _)| i),
             );
         }
-        if rollbacks.is_empty() && pending.is_empty() {
+        if rollbacks.is_empty() && pending.as_ref().is_none_or(|p| p.is_empty()) {
             return undoing;
         }
         let mut txs: Vec<Option<oneshot::Sender<()>>> = self.nodes.iter().map(|_| None).collect();
@@ -278,7 +282,7 @@ impl Engine {
             for i in rollbacks {
                 work.push(undo(i, txs[i].take()));
             }
-            let mut pending = pending;
+            let mut pending = pending.unwrap_or_default();
             // The late votes of this round, reported together once the last is in (every
             // pending call ends by the round's deadline).
             let mut votes = Vec::new();
