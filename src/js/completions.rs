@@ -211,6 +211,8 @@ pub struct CompletionQueue {
     shared: Arc<Shared>,
     /// Operations started and not yet drained (JS thread only).
     inflight: u32,
+    /// The previous batch's buffer, empty, swapped in for the next: draining allocates nothing.
+    spare: Vec<Completion>,
 }
 
 /// The runtime's side of one operation: hands its result to the JS thread. Dropped without a
@@ -291,6 +293,7 @@ impl CompletionQueue {
                 closed: tokio::sync::watch::channel(false).0,
             }),
             inflight: 0,
+            spare: Vec::new(),
         }
     }
 
@@ -299,16 +302,15 @@ impl CompletionQueue {
     /// per field on this thread, for every operation.
     #[napi(ts_return_type = "Array<unknown>")]
     pub fn drain<'env>(&mut self, env: &'env Env) -> Result<Array<'env>> {
-        let done = {
+        let mut done = std::mem::take(&mut self.spare);
+        {
             let mut q = self.shared.done.lock().unwrap_or_else(|e| e.into_inner());
-            // The next batch is likely as large: no regrowing (and copying) it item by item.
-            let cap = q.len();
-            std::mem::replace(&mut *q, Vec::with_capacity(cap))
-        };
+            std::mem::swap(&mut *q, &mut done);
+        }
         let mut out = env.create_array(done.len() as u32 * slot::COUNT)?;
         // Operations that end with this batch.
         let mut n = 0u32;
-        for (k, c) in done.into_iter().enumerate() {
+        for (k, c) in done.drain(..).enumerate() {
             let at = k as u32 * slot::COUNT;
             let (id, x) = match c {
                 Completion::Done { id, x } => (id, x),
@@ -327,7 +329,12 @@ impl CompletionQueue {
             out.set(at + slot::EXPIRATION, x.expiration)?;
             out.set(at + slot::ATTEMPT_COUNT, x.attempt_count)?;
             out.set(at + slot::START, x.start)?;
-            out.set(at + slot::VOTES, x.attempts.join(","))?;
+            let votes = match <[String; 1]>::try_from(x.attempts) {
+                // One attempt (the common case): its codes as they are, no joined copy.
+                Ok([one]) => one,
+                Err(all) => all.join(","),
+            };
+            out.set(at + slot::VOTES, votes)?;
             if x.ok && x.messages.is_empty() && x.rollback_errors.is_empty() {
                 out.set(at + slot::FAILURE, Null)?;
             } else {
@@ -344,6 +351,7 @@ impl CompletionQueue {
                 out.set(at + slot::ATTEMPTS_REMAINING, n)?;
             }
         }
+        self.spare = done;
         if n > 0 {
             self.inflight = self.inflight.saturating_sub(n);
             if self.inflight == 0 {
