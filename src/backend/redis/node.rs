@@ -232,8 +232,12 @@ impl Backend for RedisNode {
                 // One key and a value no key can hold yet: SET NX PX is the whole acquire
                 // script (node-redlock's EXISTS-then-SET), in one command instead of a script
                 // and two inner commands.
-                let r = redis::cmd("SET")
-                    .arg(&c.keys[0])
+                // Sized up front: growing the argument buffers costs allocations per call.
+                let key = &c.keys[0];
+                let size = 3 + 2 + 2 + 20 + key.len() + value.len();
+                let r = redis::Cmd::with_capacity(6, size)
+                    .arg("SET")
+                    .arg(key)
                     .arg(&*value)
                     .arg("NX")
                     .arg("PX")
