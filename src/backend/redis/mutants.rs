@@ -71,7 +71,8 @@ mod tests {
         let quiet = super::quiet_release_lua();
         assert!(!quiet.contains("PUBLISH"));
         assert!(
-            quiet.contains("foreign = foreign + 1") && quiet.contains("redis.call(\"DEL\", key)")
+            quiet.contains("foreign = foreign + 1")
+                && quiet.contains("redis.call(\"DEL\", unpack(ours")
         );
     }
 }

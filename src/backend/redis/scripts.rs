@@ -41,7 +41,8 @@ return 1
 "#;
 
 /// KEYS = resources; ARGV[1] = value; ARGV[2] (optional) = release tag
-/// (`signals::release_tag`). Deletes the keys that hold the value; returns `{deleted, foreign}`:
+/// (`signals::release_tag`). Deletes the keys that hold the value (one `DEL` for all of them);
+/// returns `{deleted, foreign}`:
 /// how many it deleted, and how many hold another value (a lock lost to another owner, which a
 /// release must not report as released; a key of another type counts too).
 ///
@@ -58,7 +59,7 @@ return 1
 /// either, and a key of another type is reported as the WRONGTYPE error node-redlock's unlock
 /// gets there (its 'clientError'), once the keys that held the value are deleted.
 pub const RELEASE_LUA: &str = r#"
-local deleted, foreign, wrongtype = 0, 0, false
+local deleted, foreign, wrongtype, ours, seen = 0, 0, false, {}, {}
 local n, tag = #KEYS, ARGV[2]
 local announce = tag and tag ~= ""
 local got = false
@@ -74,8 +75,11 @@ end
 for i, key in ipairs(KEYS) do
   local v = got and got[i]
   if not v then v = redis.pcall("GET", key) end
+  -- A key listed twice is gone by its second mention, as if deleted one by one.
+  if seen[key] then v = false end
+  seen[key] = true
   if v == ARGV[1] then
-    redis.call("DEL", key)
+    ours[#ours + 1] = key
     if announce and (not got or got[n + i]) then
       redis.pcall("PUBLISH", "redlock-rs:released:" .. key, tag)
     end
@@ -84,6 +88,9 @@ for i, key in ipairs(KEYS) do
     foreign = foreign + 1
     if type(v) == "table" then wrongtype = true end
   end
+end
+for i = 1, #ours, 1000 do
+  redis.call("DEL", unpack(ours, i, math.min(i + 999, #ours)))
 end
 if wrongtype and not tag then
   return redis.error_reply("WRONGTYPE Operation against a key holding the wrong kind of value")
