@@ -393,6 +393,10 @@ async function healAll(servers, proxies) {
 
 // ---------------------------------------------------------------------------------------------
 // V5 residue: after healing and every client gone, within the max TTL no lock key is left.
+// A waiter's marker (`<key>\0redlock-rs:waiting`, docs/semantics.md) is no lock: it may still
+// be there, but only with a TTL of at most 60 s (one without is residue).
+
+const WAITING_MARKER = '\0redlock-rs:waiting'
 
 async function residue(servers) {
   const out = []
@@ -403,6 +407,7 @@ async function residue(servers) {
       const [next, keys] = await r.scan(cursor, 'MATCH', `${PREFIX}*`, 'COUNT', 1000)
       for (const key of keys) {
         const pttl = await r.pttl(key)
+        if (key.endsWith(WAITING_MARKER) && pttl > 0 && pttl <= 60_000) continue
         if (pttl !== -2) out.push({ op: 'residue', node: i, key, pttl, value: await r.get(key).catch(() => null) })
       }
       cursor = next

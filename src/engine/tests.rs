@@ -884,3 +884,93 @@ async fn a_failing_rollback_is_reported_before_the_failure() {
         }
     }
 }
+
+/// A release that ran between a waiter's refused attempt and its waiting marker was not
+/// announced (nobody waited yet): the marker request finds the key gone and wakes the waiter
+/// as the announcement would have, instead of leaving it to its retry delay.
+#[tokio::test(start_paused = true)]
+async fn a_release_just_before_the_waiting_marker_still_wakes_the_waiter() {
+    use crate::backend::{BoxFuture, NodeError, ReleaseReply, Vote};
+    use std::sync::atomic::AtomicU64;
+    /// A silent node (no announcements) whose holder releases just before the marker lands.
+    struct ReleasedBeforeMarker(MemoryBackend, Arc<AtomicU64>);
+    impl Backend for ReleasedBeforeMarker {
+        fn acquire(
+            &self,
+            r: Arc<[String]>,
+            v: Arc<str>,
+            ttl: u64,
+            fresh: bool,
+        ) -> BoxFuture<Result<Vote, NodeError>> {
+            self.0.acquire(r, v, ttl, fresh)
+        }
+        fn extend(
+            &self,
+            r: Arc<[String]>,
+            v: Arc<str>,
+            t: u64,
+        ) -> BoxFuture<Result<bool, NodeError>> {
+            self.0.extend(r, v, t)
+        }
+        fn release(
+            &self,
+            r: Arc<[String]>,
+            v: Arc<str>,
+        ) -> BoxFuture<Result<ReleaseReply, NodeError>> {
+            self.0.release(r, v)
+        }
+        fn pttl(&self, r: String) -> BoxFuture<Result<Option<u64>, NodeError>> {
+            self.0.pttl(r)
+        }
+        fn label(&self) -> String {
+            self.0.label()
+        }
+        fn mark_waiting(
+            &self,
+            resources: Arc<[String]>,
+            _ttl_ms: u64,
+        ) -> Option<BoxFuture<Result<bool, NodeError>>> {
+            self.1.fetch_add(1, Ordering::SeqCst);
+            for r in resources.iter() {
+                self.0 .0.put(r, "gone", Duration::ZERO);
+            }
+            let held = resources.iter().all(|r| self.0 .0.get(r).is_some());
+            Some(Box::pin(async move { Ok(held) }))
+        }
+    }
+    let marks = Arc::new(AtomicU64::new(0));
+    let nodes: Vec<Arc<MemoryNode>> = (0..3)
+        .map(|i| MemoryNode::new(&format!("mem{i}")))
+        .collect();
+    for m in &nodes {
+        m.put("res", "holder", Duration::from_secs(60));
+    }
+    let engine = Engine::new(
+        nodes
+            .iter()
+            .map(|m| {
+                Arc::new(ReleasedBeforeMarker(
+                    MemoryBackend(m.clone()),
+                    marks.clone(),
+                )) as Arc<dyn Backend>
+            })
+            .collect(),
+    );
+    let slow = Settings {
+        retry_delay_ms: 10_000,
+        retry_jitter_ms: 0,
+        ..settings(1.0)
+    };
+    let t = Instant::now();
+    let g = engine
+        .acquire(&spec("waiter"), 1000, &slow, None, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(marks.load(Ordering::SeqCst), 3, "one marker per node");
+    assert_eq!(g.attempts, 2);
+    assert!(
+        t.elapsed() < Duration::from_secs(1),
+        "woken at once, not at the retry delay: {:?}",
+        t.elapsed()
+    );
+}

@@ -59,6 +59,7 @@ return 1
 /// either, and a key of another type is reported as the WRONGTYPE error node-redlock's unlock
 /// gets there (its 'clientError'), once the keys that held the value are deleted.
 pub const RELEASE_LUA: &str = r#"
+local unpack = table.unpack or unpack
 local deleted, foreign, wrongtype, ours, seen = 0, 0, false, {}, {}
 local n, tag = #KEYS, ARGV[2]
 local announce = tag and tag ~= ""
