@@ -437,6 +437,7 @@ mod tests {
                 validity: std::time::Duration::ZERO,
                 expires_at: Instant::now(),
                 votes: Vec::new(),
+                fencing_token: None,
             }),
             attempts: vec![vec![Some(Vote::Yes), None, None]],
             start: 0.0,
