@@ -97,6 +97,8 @@ export declare class NativeRedlock {
   /** The per-node timeout that applies to a TTL (ms). */
   nodeTimeoutFor(ttl: unknown): number
   acquireLock(resource: string, ttl: number, lockId?: string): Promise<boolean>
+  /** `acquireLock` with a fencing token: the token when acquired, `false` when held. */
+  acquireFencedLock(resource: string, ttl: number, lockId?: string): Promise<number | false>
   releaseLock(resource: string, lockId: string): Promise<void>
   /**
    * Closes the connections of every node, once the node work still running (rollbacks of
@@ -159,6 +161,8 @@ export interface CompletionLayout {
   attemptsRemaining: number
   /** `true` when late reports follow for this id; on a late report, the `LateReport`. */
   late: number
+  /** A fenced acquire's token (left empty otherwise). */
+  fencingToken: number
 }
 
 export declare function defaultScripts(): DefaultScripts

@@ -12,6 +12,10 @@ class OriginalApi {
   acquireLock(resource, ttl, lockId) {
     return call(() => coreOf(this).native.acquireLock(resource, ttl, lockId))
   }
+  /** `acquireLock` with a fencing token: the token (a number) when acquired, `false` when held. */
+  acquireFencedLock(resource, ttl, lockId) {
+    return call(() => coreOf(this).native.acquireFencedLock(resource, ttl, lockId))
+  }
   releaseLock(resource, lockId) {
     return call(() => coreOf(this).native.releaseLock(resource, lockId))
   }
