@@ -5,6 +5,8 @@
 import { test, describe, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { startServers, stopAll, uniqueResource, withPaused } from './helpers/redis.mjs'
 
 const require = createRequire(import.meta.url)
@@ -210,4 +212,13 @@ describe('bad input', () => {
     await assert.rejects(redlock.acquire([r], 5000), (e) => e instanceof ExecutionError && e.reason === 'held')
     await lock.release()
   })
+})
+
+test('examples/fencing.mjs: the holder paused past its TTL is refused by its token', () => {
+  const example = fileURLToPath(new URL('../examples/fencing.mjs', import.meta.url))
+  const r = spawnSync(process.execPath, [example], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, REDIS_URLS: '' } })
+  assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`)
+  assert.match(r.stdout, /B writes with token (\d+): accepted\./)
+  assert.match(r.stdout, /A writes with token \d+: refused\./)
+  assert.match(r.stdout, /OK: the paused holder was refused by its token\./)
 })
