@@ -204,6 +204,8 @@ export interface ResolvedSettings {
   retryJitter: number
   automaticExtensionThreshold: number
   nodeTimeout?: number
+  /** Shown only when on, so node-redlock's settings keep their shape. */
+  fencing?: boolean
 }
 
 /** One script as node-redlock v5's `redlock.scripts` shows it: its source and SHA1. */

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { startServers, stopAll, uniqueResource, withPaused } from './helpers/redis.mjs'
+import { startServers, stopAll, uniqueResource, withPaused, eventually } from './helpers/redis.mjs'
 
 const require = createRequire(import.meta.url)
 const IORedis = require('ioredis')
@@ -71,6 +71,10 @@ describe('tokens strictly increase per resource', () => {
     const redlock = redlockOn(srvs, { fencing: true })
     const r = uniqueResource('wire')
     const lock = await redlock.acquire([r], 5000)
+    // The verdict comes at the quorum: the last node's write-back may still be on its way.
+    const all = async (key, want) => (await Promise.all(srvs.map((s) => s.redis.get(key)))).every((v) => v === want)
+    await eventually(() => all(r, lock.value))
+    await eventually(() => all(counterKey(r), String(lock.fencingToken)))
     for (const s of srvs) {
       assert.equal(await s.redis.get(r), lock.value)
       assert.equal(await s.redis.get(counterKey(r)), String(lock.fencingToken))
@@ -80,7 +84,7 @@ describe('tokens strictly increase per resource', () => {
     // A key with a hash tag keeps it: the counter is the key plus the suffix.
     const tagged = `{${uniqueResource('tag')}}:x`
     const t = await tokenOf(redlock, [tagged])
-    assert.equal(await srvs[0].redis.get(`${tagged}:redlock-fence`), String(t))
+    await eventually(async () => (await srvs[0].redis.get(`${tagged}:redlock-fence`)) === String(t))
   })
 
   test('per call: fencing only where asked; an unfenced lock has no token and no counter', async () => {
@@ -165,7 +169,7 @@ test('the original API: acquireFencedLock resolves the token, or false when held
   await other.releaseLock(r, other.id)
   // acquireLock on a fencing Redlock fences too (its answer stays a boolean).
   assert.equal(await redlockOn(srvs, { fencing: true }).acquireLock(r, 5000, 'x'.repeat(32)), true)
-  assert.equal(await srvs[0].redis.get(counterKey(r)), '3')
+  await eventually(async () => (await srvs[0].redis.get(counterKey(r))) === '3')
 })
 
 test('v4 entry points: lockWithOptions takes fencing too', async () => {

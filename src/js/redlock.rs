@@ -29,6 +29,8 @@ pub struct ResolvedSettings {
     pub retry_jitter: f64,
     pub automatic_extension_threshold: f64,
     pub node_timeout: Option<f64>,
+    /// Shown only when on, so node-redlock's settings keep their shape.
+    pub fencing: Option<bool>,
 }
 
 /// Fencing runs scripts of its own, which custom scripts would bypass.
@@ -312,6 +314,7 @@ impl NativeRedlock {
             retry_jitter: s.retry_jitter_ms as f64,
             automatic_extension_threshold: s.automatic_extension_threshold_ms as f64,
             node_timeout: s.node_timeout_ms.map(|t| t as f64),
+            fencing: s.fencing.then_some(true),
         }
     }
 
