@@ -62,16 +62,10 @@ export declare class NativeClient {
   connect(): Promise<void>
   /** Closes the connection. */
   quit(): Promise<void>
-  /**
-   * One attempt on this server. `true` iff granted; `false` when held by another owner.
-   * The result (1 = granted, 0 = held) arrives in `queue` under `id`.
-   */
-  acquireLock(queue: CompletionQueue, id: number, resource: string, ttl: number, lockId?: string): void
-  /**
-   * Deletes the resource where it holds `lockId`.
-   * The result arrives in `queue` under `id`.
-   */
-  releaseLock(queue: CompletionQueue, id: number, resource: string, lockId: string): void
+  /** One attempt on this server. `true` iff granted; `false` when held by another owner. */
+  acquireLock(resource: string, ttl: number, lockId?: string): Promise<boolean>
+  /** Deletes the resource where it holds `lockId`. */
+  releaseLock(resource: string, lockId: string): Promise<void>
 }
 
 /** Keeps one lock alive on native timers until stopped. */
@@ -102,10 +96,10 @@ export declare class NativeRedlock {
   get settings(): ResolvedSettings
   /** The per-node timeout that applies to a TTL (ms). */
   nodeTimeoutFor(ttl: unknown): number
-  /** The result (1 = granted, 0 = held) arrives in `queue` under `id`. */
-  acquireLock(queue: CompletionQueue, id: number, resource: string, ttl: number, lockId?: string): void
-  /** The result arrives in `queue` under `id`. */
-  releaseLock(queue: CompletionQueue, id: number, resource: string, lockId: string): void
+  acquireLock(resource: string, ttl: number, lockId?: string): Promise<boolean>
+  /** `acquireLock` with a fencing token: the token when acquired, `false` when held. */
+  acquireFencedLock(resource: string, ttl: number, lockId?: string): Promise<number | false>
+  releaseLock(resource: string, lockId: string): Promise<void>
   /**
    * Closes the connections of every node, once the node work still running (rollbacks of
    * failed attempts, late replies) has finished — at most 1 s.
@@ -126,9 +120,8 @@ export declare class NativeRedlock {
   /**
    * Remaining ms until fewer than a quorum of nodes hold `resource` (by any owner), or
    * `null` when no quorum holds it. Rejects when no quorum of nodes answered.
-   * The result (-1 for `null`) arrives in `queue` under `id`.
    */
-  inspect(queue: CompletionQueue, id: number, resource: string): void
+  inspect(resource: string): Promise<number | null>
 }
 
 /**
@@ -168,6 +161,8 @@ export interface CompletionLayout {
   attemptsRemaining: number
   /** `true` when late reports follow for this id; on a late report, the `LateReport`. */
   late: number
+  /** A fenced acquire's token (left empty otherwise). */
+  fencingToken: number
 }
 
 export declare function defaultScripts(): DefaultScripts
@@ -209,6 +204,8 @@ export interface ResolvedSettings {
   retryJitter: number
   automaticExtensionThreshold: number
   nodeTimeout?: number
+  /** Shown only when on, so node-redlock's settings keep their shape. */
+  fencing?: boolean
 }
 
 /** One script as node-redlock v5's `redlock.scripts` shows it: its source and SHA1. */

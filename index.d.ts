@@ -281,7 +281,9 @@ declare class Redlock extends EventEmitter {
    * `automaticExtensionThreshold + 100`.
    * @param settings - Per-call overrides, `signal` (cancels the acquisition only), and the
    * optional `maxHoldTime` / `maxExtensions` caps.
-   * @param routine - The critical section. It receives the lock's abort signal.
+   * @param routine - The critical section. It receives the lock's abort signal and, second
+   * (redlock-rs addition), the Lock as acquired — for its {@link Redlock.Lock.fencingToken}
+   * with `fencing: true`; automatic extensions keep that token.
    * @returns Rejects with "A lock `duration` must be at least 100ms greater than the
    * `automaticExtensionThreshold` setting." for a too-short duration, with the acquisition's
    * {@link Redlock.ExecutionError}, with the routine's error, or with the release's error.
@@ -290,16 +292,20 @@ declare class Redlock extends EventEmitter {
     resources: string[],
     duration: number,
     settings: Redlock.UsingSettings,
-    routine: (signal: Redlock.RedlockAbortSignal) => Promise<T>,
+    routine: (signal: Redlock.RedlockAbortSignal, lock: Redlock.Lock) => Promise<T>,
   ): Promise<T>
   /**
    * node-redlock v5: `using(resources, duration, routine)` with the instance's settings. See
    * the four-argument overload.
    * @param resources - The Redis keys to lock (a non-empty array of strings).
    * @param duration - Time to live in milliseconds, also the length of each extension.
-   * @param routine - The critical section. It receives the lock's abort signal.
+   * @param routine - The critical section. It receives the lock's abort signal and the Lock.
    */
-  using<T>(resources: string[], duration: number, routine: (signal: Redlock.RedlockAbortSignal) => Promise<T>): Promise<T>
+  using<T>(
+    resources: string[],
+    duration: number,
+    routine: (signal: Redlock.RedlockAbortSignal, lock: Redlock.Lock) => Promise<T>,
+  ): Promise<T>
 
   /**
    * Closes redlock-rs's own connections — once the node work still running has finished (the
@@ -479,6 +485,21 @@ declare class Redlock extends EventEmitter {
    * "Duration must be an integer value in milliseconds.").
    */
   acquireLock(resource: string, ttl: number, lockId?: string): Promise<boolean>
+
+  /**
+   * {@link Redlock.acquireLock} with a fencing token (docs/fencing.md): the lock is acquired
+   * as by `acquireLock`, plus one write-back round. (redlock-rs addition.)
+   * @param resource - The Redis key to lock (a non-empty string).
+   * @param ttl - Time to live in milliseconds (a positive safe integer).
+   * @param lockId - The value stored under the key; defaults to {@link Redlock.id}.
+   * @returns The token (a safe integer ≥ 1, greater than every earlier token of `resource`)
+   * where `acquireLock` answers `true`; `false` where it answers `false`. Rejects as
+   * `acquireLock` does.
+   * @throws `TypeError` synchronously with custom scripts; `RangeError` on a Redis Cluster for
+   * a resource whose fencing counter cannot share its hash slot; as `acquireLock` on bad
+   * arguments.
+   */
+  acquireFencedLock(resource: string, ttl: number, lockId?: string): Promise<number | false>
 
   /**
    * Deletes `resource` on every server where it holds `lockId` (compare-and-delete); a wrong
@@ -690,6 +711,15 @@ declare namespace Redlock {
      * earliest end that extend may have set on some servers.
      */
     expiration: number
+    /**
+     * The lock's fencing token, when it was acquired with `fencing: true`: a safe integer
+     * ≥ 1, greater than the token of every lock of any of its resources granted before it
+     * (under the assumptions of docs/fencing.md). Hand it to the protected resource with every
+     * write; the resource refuses a token not greater than the last one it accepted. Kept by
+     * `extend` (the extended Lock carries the same token). `undefined` (no such property)
+     * without fencing. (redlock-rs addition.)
+     */
+    fencingToken?: number
     /**
      * node-redlock v4 name of {@link Lock.resources}. Always an array at run time (as in
      * node-redlock 4.2.0); typed `string | string[]` for code written against `@types/redlock`.
@@ -1135,6 +1165,15 @@ declare namespace Redlock {
      * for releases. (redlock-rs addition.)
      */
     readonly nodeTimeout?: number
+    /**
+     * `true`: every acquire comes with a fencing token ({@link Lock.fencingToken}) that strictly
+     * increases from lock to lock of a resource across all the servers, at the cost of one
+     * extra round trip (a write-back) per acquire. Per call, `fencing: false` turns it off for
+     * that call. Absent (off) by default. Counters must survive server restarts (AOF with
+     * `appendfsync always`); not available with custom scripts (a `TypeError`); a
+     * `TypeError` when not a boolean. See docs/fencing.md. (redlock-rs addition.)
+     */
+    readonly fencing?: boolean
   }
 
   /** The original redlock-rs name of {@link Settings}. */

@@ -14,7 +14,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const TIMEOUT_MS = 120_000
 
 const IMPLS = ['redlock-rs', 'redlock-v5', 'redlock-v4', 'ioredis-raw', 'ioredis-raw-ap']
-const SCENARIOS = ['sequential', 'sequentialMulti', 'throughput', 'contention', 'extend', 'memory']
+const SCENARIOS = ['sequential', 'sequentialMulti', 'sequentialFenced', 'throughput', 'contention', 'extend', 'memory']
+/** Scenarios only some implementations run (fencing tokens are redlock-rs's alone). */
+const ONLY = { sequentialFenced: ['redlock-rs'] }
 
 function runBench(outDir) {
   return new Promise((resolve) => {
@@ -54,6 +56,10 @@ test('bench (tiny profile) runs every implementation and scenario and writes its
       const nodeCounts = sc === 'memory' ? [res.config.memory.nodes] : res.config.nodeCounts
       for (const n of nodeCounts) {
         for (const impl of IMPLS) {
+          if (ONLY[sc] && !ONLY[sc].includes(impl)) {
+            assert.equal(byNode[n]?.[impl], undefined, `${sc}: ${impl} does not run it`)
+            continue
+          }
           const cell = byNode[n]?.[impl]
           assert.ok(cell, `no ${sc} entry for ${impl} at ${n} node(s)`)
           assert.ok(cell.reps.length >= 1, `${sc}/${n}/${impl}: no repetitions`)
@@ -64,6 +70,7 @@ test('bench (tiny profile) runs every implementation and scenario and writes its
     }
     const md = readFileSync(join(outDir, 'tiny.md'), 'utf8')
     assert.match(md, /## Targets/)
+    assert.match(md, /## 1c\. Sequential acquire \+ release with a fencing token/)
   } finally {
     rmSync(outDir, { recursive: true, force: true })
   }

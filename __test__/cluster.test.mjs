@@ -111,6 +111,33 @@ describe('Redis Cluster members', () => {
     await redlock.quit()
   })
 
+  test('fencing on a Cluster: counters beside the lock keys in their slots; a key whose counter cannot share its slot is a RangeError', async () => {
+    const redlock = new Redlock([{ cluster: [`127.0.0.1:${cluster.ports[0]}`] }], { retryCount: 0, fencing: true })
+    // Keys all over the slots, a hash tag, a multi-key lock: each script call stays in one slot.
+    const single = Array.from({ length: 10 }, () => uniqueResource('fence-cl'))
+    for (const r of single) {
+      const t1 = await redlock.acquire([r], 3000)
+      await t1.release()
+      const t2 = await redlock.acquire([r], 3000)
+      await t2.release()
+      assert.deepEqual([t1.fencingToken, t2.fencingToken], [1, 2])
+      assert.equal(await inspect.get(`{${r}}:redlock-fence`), '2')
+    }
+    const tagged = [`{fence-cl:${single[0]}}:a`, `{fence-cl:${single[0]}}:b`]
+    const multi = await redlock.acquire(tagged, 3000)
+    assert.equal(multi.fencingToken, 1)
+    await multi.release()
+    assert.equal(await inspect.get(`${tagged[1]}:redlock-fence`), '1')
+    await assert.rejects(
+      redlock.acquire(['a}b'], 1000),
+      (e) => e instanceof RangeError && /settings\.fencing/.test(e.message) && /"a}b"/.test(e.message),
+    )
+    // Without fencing the same resource is fine.
+    const plain = await redlock.acquire(['a}b'], 1000, { fencing: false })
+    await plain.release()
+    await redlock.quit()
+  })
+
   test('a node-redis createCluster client is accepted once connected', async () => {
     const nr = createCluster({ rootNodes: [{ url: `redis://127.0.0.1:${cluster.ports[0]}` }] })
     assert.throws(() => new Redlock([nr]), /not connected yet/)

@@ -317,6 +317,40 @@ describe('V5, V6, V7', () => {
   })
 })
 
+describe('V8 fencing tokens', () => {
+  const fenced = (value, t, token, opts = {}) => ({ ...acq(value, t, opts), fencing_token: token })
+  test('a later lock with a token not greater than an earlier one fails V8', () => {
+    const r = check([header(), fenced('A', 0, 7), rel('A', 50), fenced('B', 100, 7), rel('B', 150)])
+    assert.deepEqual(r.failed, ['V8'])
+    assert.deepEqual(r.checks.V8.examples[0].earlier.token, 7)
+    assert.equal(check([header(), fenced('A', 0, 8), fenced('B', 400, 6)]).checks.V8.violations, 1)
+    clean(check([header(), fenced('A', 0, 7), rel('A', 50), fenced('B', 100, 8), rel('B', 150)]))
+  })
+  test('only pairs in a known order on a shared resource are compared; unfenced locks are not', () => {
+    // B invoked before A completed: no order is known (V1 flags the overlap, V8 nothing).
+    assert.equal(check([header(), fenced('A', 0, 9, { took: 30 }), fenced('B', 20, 3)]).checks.V8.violations, 0)
+    // Other resources; an unfenced lock.
+    clean(check([header(), fenced('A', 0, 9), fenced('B', 400, 3, { resources: ['r2'] }), acq('C', 800)]))
+    // A multi-resource lock is compared on each of its resources.
+    assert.equal(check([header(), fenced('A', 0, 9, { resources: ['r1', 'r2'] }), fenced('B', 400, 3, { resources: ['r2'] })]).checks.V8.violations, 1)
+  })
+  test('a using() routine’s token counts from its routine start', () => {
+    const u = { op: 'using', proc: 'p0', client: 0, id: 'u1', resources: ['r1'], ttl: TTL, retryCount: 0, maxExtensions: null, invoke_mono: 100, complete_mono: 200, outcome: 'ok' }
+    const recs = (tok) => [header(), fenced('A', 0, 5), rel('A', 50), u, { op: 'routine_start', proc: 'p0', client: 0, id: 'u1', mono: 110, fencing_token: tok }]
+    assert.equal(check(recs(5)).checks.V8.violations, 1)
+    clean(check(recs(6)))
+  })
+  test('a server restart without persistence in between voids the comparison', () => {
+    const kill = { op: 'fault', kind: 'kill-minority', targets: ['n1'], start_mono: 200, end_mono: 300 }
+    const pair = [header(), fenced('A', 0, 8), rel('A', 50), fenced('B', 400, 2)]
+    clean(check([...pair, kill]))
+    clean(check([...pair, { ...kill, kind: 'majority-outage', how: 'kill' }]))
+    // A fault that loses nothing (a pause) does not.
+    assert.equal(check([...pair, { ...kill, kind: 'stop-minority' }]).checks.V8.violations, 1)
+    assert.equal(check([...pair, { ...kill, kind: 'majority-outage', how: 'stop' }]).checks.V8.violations, 1)
+  })
+})
+
 test('parseJsonl skips torn lines', () => {
   const recs = parseJsonl('{"op":"header","proc":"p0"}\n\n{"op":"acq\n{"op":"busy"}\n')
   assert.equal(recs.length, 2)

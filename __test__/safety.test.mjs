@@ -1,7 +1,7 @@
 // The randomized Jepsen-style safety test (faults.md §4), CI profile: runs
 // __test__/safety/orchestrator.mjs as a child process (N=5 redis-servers behind fault proxies,
-// client processes, a seeded nemesis, the checker V1–V7 and an unsafe control phase) and
-// asserts that it found no violation and that the control was detected.
+// client processes, a seeded nemesis, the checker V1–V8 (V8: fencing tokens) and an unsafe
+// control phase) and asserts that it found no violation and that the control was detected.
 //
 // It must be able to fail (issue 10): besides V1–V7 it requires a minimum of completed critical
 // sections (a library that rarely grants a lock passes V1–V7 trivially; the orchestrator's floor

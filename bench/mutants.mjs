@@ -23,7 +23,7 @@ const jsOnly = !!process.env.MUTANTS_JS_ONLY
 
 // The JS suites against real redis-servers, cheapest first (a mutant stops at the first suite
 // that catches it): each is every `__test__/<base>*.test.mjs`.
-const JS_SUITES = ['original-api', 'faults', 'compat-v5', 'compat-v4', 'claims', 'waiting', 'fault-matrix', 'safety']
+const JS_SUITES = ['original-api', 'faults', 'compat-v5', 'compat-v4', 'claims', 'waiting', 'fencing', 'fault-matrix', 'safety']
 
 /**
  * Ordering hints only: the suites likely to catch a mutant are tried first, to save time. A
@@ -48,6 +48,7 @@ const LIKELY = {
   'keeper-never-extends': ['compat-v5'],
   'no-release-listener': ['waiting'],
   'no-hand-over': ['waiting'],
+  'fence-without-write-back': ['fencing', 'safety'],
 }
 
 function listTests(base) {

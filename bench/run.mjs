@@ -12,7 +12,7 @@
 //   BENCH_OUT       directory for the results (default bench/results)
 //   BENCH_IMPLS     comma list, e.g. redlock-rs,redlock-v5 (the baseline redlock-v5 is always added)
 //   BENCH_NODES     comma list of node counts, e.g. 3
-//   BENCH_SCENARIOS comma list of sequential,sequentialMulti,throughput,contention,extend,memory
+//   BENCH_SCENARIOS comma list of sequential,sequentialMulti,sequentialFenced,throughput,contention,extend,memory
 //   BENCH_REPS      repetitions (overrides the profile)
 //
 // See bench/README.md for what every number means.
@@ -160,6 +160,7 @@ function headline(sc, r) {
   switch (sc) {
     case 'sequential':
     case 'sequentialMulti':
+    case 'sequentialFenced':
       return `${r.opsPerSec} pairs/s p50 ${r.p50Us} µs p99 ${r.p99Us} µs`
     case 'throughput':
       return `${r.opsPerSec} ops/s cpu ${r.cpuUsPerOp} µs/op acq p99 ${r.acquireP99Us} µs${r.errors ? ` errors ${r.errors}` : ''}`
@@ -187,8 +188,10 @@ function cellBudgetMs(sc) {
 async function runIsolated(nodeCount, ports) {
   const scen = cfg.scenarios.filter((s) => s !== 'memory')
   for (const sc of scen) {
+    // Fencing tokens are redlock-rs's alone: only the implementations that fence run that one.
+    const who = sc === 'sequentialFenced' ? impls.filter((i) => IMPLS[i].fencing) : impls
     for (let rep = 0; rep < cfg.reps; rep++) {
-      for (const i of rotate(impls, rep)) {
+      for (const i of rotate(who, rep)) {
         const budgetMs = cellBudgetMs(sc) + 20000
         const args = { impl: i, scenario: sc, ports, cfg, keyPrefix: `bench:${i}:${nodeCount}:${sc}:${rep}`, budgetMs }
         const r = await runChild('cell-child.mjs', args, budgetMs)

@@ -6,7 +6,10 @@
 //
 // Each worker has its own Redlock over its own client objects (so its own lock id), takes the
 // lock a few times, and checks with an in-process "who is inside" flag that no two workers are
-// ever in the critical section together. Exits non-zero if mutual exclusion was violated.
+// ever in the critical section together. Each lock comes with a fencing token
+// (`acquireFencedLock`, docs/fencing.md), and the demo checks that the tokens strictly increase
+// in the order the workers held the lock. Exits non-zero if either check failed.
+// (examples/fencing.mjs shows what a token is for: a store refusing a paused holder.)
 
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -68,6 +71,9 @@ let lastHolder = null
 /** Set when stopping on a signal: errors of the interrupted workers are expected then. */
 let stopping = false
 let violations = 0
+/** The fencing token of the last critical section, and how often one did not increase. */
+let lastToken = 0
+let tokenViolations = 0
 const waits = []
 let refusals = 0
 
@@ -86,10 +92,16 @@ async function worker(n, redlock) {
   for (let section = 1; section <= SECTIONS_PER_WORKER; section++) {
     const t0 = Date.now()
     let granted = false
+    let token = 0
     // Bounded in attempts and in time.
     for (let attempt = 0; attempt < 500 && Date.now() - t0 < MAX_WAIT_MS; attempt++) {
-      granted = await redlock.acquireLock(RESOURCE, TTL_MS)
-      if (granted) break
+      // acquireLock with a fencing token: the token when granted, false when busy.
+      const got = await redlock.acquireFencedLock(RESOURCE, TTL_MS)
+      granted = got !== false
+      if (granted) {
+        token = got
+        break
+      }
       refusals++
       await sleep(10 + Math.floor(Math.random() * 20))
     }
@@ -103,8 +115,13 @@ async function worker(n, redlock) {
       log(`!! MUTUAL EXCLUSION VIOLATED: worker ${n} got the lock while worker ${[...inside].join(', ')} ${inside.size > 1 ? 'are' : 'is'} inside`)
     }
     inside.add(n)
+    if (token <= lastToken) {
+      tokenViolations++
+      log(`!! FENCING TOKEN DID NOT INCREASE: worker ${n} got token ${token} after ${lastToken}`)
+    }
+    lastToken = token
     const previous = lastHolder === null ? 'none' : lastHolder === n ? 'itself' : `worker ${lastHolder}`
-    log(`worker ${n} got the lock after waiting ${waited} ms (previous holder: ${previous})`)
+    log(`worker ${n} got the lock with fencing token ${token} after waiting ${waited} ms (previous holder: ${previous})`)
     await sleep(30 + Math.floor(Math.random() * 50)) // "work"
     inside.delete(n)
     lastHolder = n
@@ -154,14 +171,15 @@ async function main() {
   if (freeAtEnd) await checker.releaseLock(RESOURCE, checker.id)
 
   const total = waits.reduce((a, b) => a + b, 0)
-  const ok = violations === 0 && waits.length === WORKERS * SECTIONS_PER_WORKER
+  const ok = violations === 0 && tokenViolations === 0 && waits.length === WORKERS * SECTIONS_PER_WORKER
   console.log('\nSummary')
   console.log(`  critical sections:          ${waits.length} (expected ${WORKERS * SECTIONS_PER_WORKER}) in ${elapsed} ms`)
   console.log(`  waits for the lock:         total ${total} ms, avg ${Math.round(total / Math.max(1, waits.length))} ms, ` +
     `max ${Math.max(0, ...waits)} ms`)
-  console.log(`  acquireLock answered false: ${refusals} time(s) (the lock was busy)`)
+  console.log(`  acquire answered false:     ${refusals} time(s) (the lock was busy)`)
   console.log(`  lock free at the end:       ${freeAtEnd ? 'yes' : 'no'}`)
   console.log(`  mutual exclusion verified:  ${violations === 0 ? 'yes' : `NO (${violations} violation(s))`}`)
+  console.log(`  fencing tokens increasing:  ${tokenViolations === 0 ? `yes (last ${lastToken})` : `NO (${tokenViolations} time(s))`}`)
   return ok && freeAtEnd
 }
 

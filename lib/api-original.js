@@ -13,6 +13,10 @@ class OriginalApi {
     const native = coreOf(this).native
     return submitSimple((q, id) => native.acquireLock(q, id, resource, ttl, lockId)).then((n) => n === 1)
   }
+  /** `acquireLock` with a fencing token: the token (a number) when acquired, `false` when held. */
+  acquireFencedLock(resource, ttl, lockId) {
+    return call(() => coreOf(this).native.acquireFencedLock(resource, ttl, lockId))
+  }
   releaseLock(resource, lockId) {
     const native = coreOf(this).native
     return submitSimple((q, id) => native.releaseLock(q, id, resource, lockId)).then(() => undefined)

@@ -12,9 +12,9 @@ const { call } = require('./errors.js')
 
 // Where each field sits in a drained completion: the layout is defined in Rust.
 const L = completionLayout()
-const [SLOTS, ID, OK, VALUE, EXPIRATION, ATTEMPT_COUNT, START, VOTES, FAILURE, ATTEMPTS_REMAINING, LATE] = [
+const [SLOTS, ID, OK, VALUE, EXPIRATION, ATTEMPT_COUNT, START, VOTES, FAILURE, ATTEMPTS_REMAINING, LATE, FENCING_TOKEN] = [
   L.slots, L.id, L.ok, L.value, L.expiration, L.attemptCount, L.start, L.votes, L.failure, L.attemptsRemaining,
-  L.late,
+  L.late, L.fencingToken,
 ]
 const EMPTY = Object.freeze([])
 const resolvers = new Map()
@@ -76,6 +76,7 @@ const completions = new CompletionQueue(() => {
       rollbackErrors: failure === null ? EMPTY : failure.rollbackErrors,
       message: failure === null ? null : failure.message,
       attemptsRemaining: done[i + ATTEMPTS_REMAINING],
+      fencingToken: done[i + FENCING_TOKEN],
       late: reports,
     })
   }

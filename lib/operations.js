@@ -54,6 +54,8 @@ async function acquire(redlock, resources, duration, settings, v4) {
   // v4's Lock counts its attempts (a number) and tells how many were left; v5's keeps the
   // statistics of each attempt.
   const lock = new Lock(redlock, [...resources], x.value, v4 ? x.attemptCount : attempts, x.expiration)
+  // Only a fenced lock has the property, so other locks keep node-redlock's shape.
+  if (typeof x.fencingToken === 'number') lock.fencingToken = x.fencingToken
   if (v4) {
     v4Locks.add(lock)
     lock.attemptsRemaining = x.attemptsRemaining
@@ -94,6 +96,8 @@ async function extend(redlock, lock, duration, settings) {
     return lock
   }
   const next = new Lock(redlock, lock.resources, lock.value, attempts, x.expiration)
+  // An extension is the same lock: it keeps the token it was acquired with.
+  if (lock.fencingToken !== undefined) next.fencingToken = lock.fencingToken
   lock.expiration = 0
   return next
 }

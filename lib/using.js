@@ -39,7 +39,9 @@ async function using(redlock, resources, duration, settingsOrRoutine, optionalRo
   let routineError
   let failed = false
   try {
-    result = await routine(held.signal)
+    // The lock as acquired goes second (v5's routine takes only the signal): its
+    // `fencingToken` is the one to hand the resource; extensions keep it.
+    result = await routine(held.signal, lock)
   } catch (e) {
     failed = true
     routineError = e

@@ -64,6 +64,13 @@
 //       that never completed is a violation.
 //   V7  process health: every client exited 0 by itself after quit(), no uncaught exception or
 //       unhandled rejection, RSS growth below the limit.
+//   V8  fencing tokens (issue 14, docs/fencing.md): per resource, a fenced lock whose acquire
+//       was invoked after another fenced lock's acquire completed has a greater token (the
+//       order the locks were held in, read from the history without trusting any clock but the
+//       shared monotonic one). Tokens come from `fencing_token` of a successful acquire (plain
+//       locks) or of a routine_start (using()). Counters must survive restarts: pairs with a
+//       server restart without persistence in between (a fault whose kind or `how` names a
+//       kill, restart or crash) are not compared — the documented assumption is void there.
 
 export const DEFAULTS = Object.freeze({
   epsilon: 3, // ms, V2 (Date.now() granularity and the conversion to the monotonic clock)
@@ -79,7 +86,7 @@ export const DEFAULTS = Object.freeze({
   maxExamples: 5, // violations kept per check in the report
 })
 
-export const CHECKS = ['V1', "V1'", 'V2', 'V3', 'V4', 'V5', 'V6', 'V7']
+export const CHECKS = ['V1', "V1'", 'V2', 'V3', 'V4', 'V5', 'V6', 'V7', 'V8']
 
 /** `round(ttl × driftFactor) + 2` (the library's drift). */
 export function drift(ttl, driftFactor = 0.01) {
@@ -361,6 +368,50 @@ export function check(records, options = {}) {
   for (const m of by('rss')) {
     if (Number.isFinite(m.baseline) && Number.isFinite(m.final) && m.final - m.baseline > opt.rssLimit) {
       add('V7', { proc: m.proc, kind: 'rss', growth_mb: round3((m.final - m.baseline) / 1048576) })
+    }
+  }
+
+  // ---- V8 fencing tokens ----
+  const fencedLocks = [] // { id, resources, invoke, complete, token }
+  for (const a of acquires) {
+    if (a.outcome === 'ok' && Number.isFinite(a.fencing_token)) {
+      fencedLocks.push({ id: a.value, proc: a.proc, resources: a.resources, invoke: a.invoke_mono, complete: a.complete_mono, token: a.fencing_token })
+    }
+  }
+  for (const u of usings) {
+    const s = routineStart.get(u.id)
+    // The routine starts once the lock is held: its start bounds the acquire's completion.
+    if (s && Number.isFinite(s.fencing_token)) {
+      fencedLocks.push({ id: u.id, proc: u.proc, resources: u.resources, invoke: u.invoke_mono, complete: s.mono, token: s.fencing_token })
+    }
+  }
+  const losses = by('fault')
+    .filter((f) => /kill|restart|crash/.test(`${f.kind} ${f.how || ''}`))
+    .map((f) => [f.start_mono, Number.isFinite(f.end_mono) ? f.end_mono : Infinity])
+  const lostBetween = (s, e) => losses.some(([fs, fe]) => fs < e && fe > s)
+  const fencedBy = new Map()
+  for (const l of fencedLocks) {
+    for (const r of l.resources) {
+      if (!fencedBy.has(r)) fencedBy.set(r, [])
+      fencedBy.get(r).push(l)
+    }
+  }
+  for (const [res, ls] of fencedBy) {
+    const done = [...ls].sort((x, y) => x.complete - y.complete)
+    for (const b of ls) {
+      // Every earlier lock: completed before b was invoked, no counter lost in between.
+      for (const a of done) {
+        if (a.complete >= b.invoke) break
+        if (a === b || lostBetween(a.invoke, b.complete)) continue
+        v.V8.checked++
+        if (b.token <= a.token) {
+          add('V8', {
+            resource: res,
+            earlier: { id: a.id, proc: a.proc, token: a.token, complete: round3(a.complete) },
+            later: { id: b.id, proc: b.proc, token: b.token, invoke: round3(b.invoke) },
+          })
+        }
+      }
     }
   }
 

@@ -125,6 +125,12 @@ function refused() {
   return e
 }
 
+// Fencing tokens (issue 14, check V8): about half of the plain locks and using() calls ask
+// for one. A generator of its own, so the schedule drawn from each client's `rng` (and with it
+// the replay of a SEED) is unchanged.
+const fenceRng = mulberry32((cfg.seed ^ 0x6a09e667 ^ Math.imul(cfg.index + 1, 0x3c6ef372)) >>> 0)
+const fenced = () => fenceRng() < 0.5
+
 log({ op: 'header', pid: process.pid, settings: { ttl: TTL, ...S }, threshold: cfg.threshold, start_mono: mono() })
 
 // ---- one plain lock: acquire, hold, maybe extend (in time or deliberately late), release ----
@@ -137,7 +143,8 @@ async function plainLock(ci, rl, rng, resources) {
   const retryCount = slow || rng() < 0.3 ? 0 : S.retryCount
   const ttl = slow || rng() < 0.7 ? TTL : Math.round(TTL / 2 + rng() * (TTL / 2))
   const opts = slow ? { retryCount, nodeTimeout: 2 * TTL } : { retryCount }
-  const rec = begin({ op: 'acquire', client: ci, resources, ttl, retryCount, nodeTimeout: opts.nodeTimeout })
+  if (fenced()) opts.fencing = true
+  const rec = begin({ op: 'acquire', client: ci, resources, ttl, retryCount, nodeTimeout: opts.nodeTimeout, fencing: !!opts.fencing })
   let lock
   try {
     const no = refused()
@@ -157,6 +164,7 @@ async function plainLock(ci, rl, rng, resources) {
     value: lock.value,
     attempts: lock.attempts.length,
     lib_expiration_mono: m + (lock.expiration - now),
+    fencing_token: lock.fencingToken,
   })
   // The conservative end the checker uses, and an upper bound of the honest library's end.
   let consEnd = rec.invoke_mono + ttl - DRIFT(ttl)
@@ -233,15 +241,16 @@ async function usingCall(ci, rl, rng, resources) {
   const retryCount = rng() < 0.5 ? 0 : S.retryCount
   const settings = { retryCount, automaticExtensionThreshold: cfg.threshold }
   if (noExtension) settings.maxExtensions = 0
+  if (fenced()) settings.fencing = true
   const runFor = noExtension ? (0.3 + 1.2 * rng()) * TTL : (0.3 + 2.2 * rng()) * TTL
   const rec = begin({ op: 'using', client: ci, id, resources, ttl: TTL, retryCount, maxExtensions: noExtension ? 0 : null })
   let routineEnd = null
   try {
     const no = refused()
     if (no) throw no
-    await rl.using(resources, TTL, settings, async (signal) => {
+    await rl.using(resources, TTL, settings, async (signal, lock) => {
       const start = mono()
-      log({ op: 'routine_start', client: ci, id, mono: start })
+      log({ op: 'routine_start', client: ci, id, mono: start, fencing_token: lock ? lock.fencingToken : undefined })
       const st = { op: 'routine_end', client: ci, id, last_ok_mono: null, first_aborted_mono: null, abort_event_mono: null, observations: 0 }
       routineEnd = st
       signal.addEventListener('abort', () => {

@@ -684,6 +684,7 @@ async function main() {
     V5: 'no residue after healing',
     V6: 'time budget',
     V7: 'process health',
+    V8: 'fencing tokens increase per resource',
   }
   for (const k of CHECKS) {
     const ck = report.checks[k]

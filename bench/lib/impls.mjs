@@ -67,6 +67,8 @@ async function quitAll(clients) {
 const redlockRs = {
   name: 'redlock-rs',
   label: 'redlock-rs',
+  /** Runs the `sequentialFenced` scenario (its adapter has `acquireFenced`). */
+  fencing: true,
   version: () => pkgVersion(ROOT),
   async open(ports, settings) {
     const Redlock = require(path.join(ROOT, 'index.js'))
@@ -76,6 +78,7 @@ const redlockRs = {
     )
     return {
       acquire: (key, ttl) => rl.acquire(keysOf(key), ttl),
+      acquireFenced: (key, ttl) => rl.acquire(keysOf(key), ttl, { fencing: true }),
       release: (lock) => rl.release(lock),
       extend: (lock, ttl) => rl.extend(lock, ttl),
       close: () => Promise.race([rl.quit(), sleep(3000)]),

@@ -15,7 +15,7 @@ const base = {
   fastSettings: FAST,
   contentionSettings: CONTENDED,
   nodeCounts: [1, 3, 5],
-  scenarios: ['sequential', 'sequentialMulti', 'throughput', 'contention', 'extend', 'memory'],
+  scenarios: ['sequential', 'sequentialMulti', 'sequentialFenced', 'throughput', 'contention', 'extend', 'memory'],
 }
 
 export const PROFILES = {
@@ -24,6 +24,7 @@ export const PROFILES = {
     ...base,
     reps: 1,
     sequential: { ops: 100, ms: 250, warm: 10, ttl: 10000 },
+    sequentialFenced: { ops: 100, ms: 250, warm: 10, ttl: 10000 },
     sequentialMulti: { resources: 10, ops: 100, ms: 250, warm: 10, ttl: 10000 },
     throughput: { workers: 64, ms: 200, warmMs: 50, maxOps: 200000, ttl: 10000 },
     contention: { workers: 16, ms: 400, holdMs: 1, ttl: 2000, drainMs: 10000, maxCs: 100000 },
@@ -38,6 +39,7 @@ export const PROFILES = {
     ...base,
     reps: 3,
     sequential: { ops: 5000, ms: 400, warm: 30, ttl: 10000 },
+    sequentialFenced: { ops: 5000, ms: 400, warm: 30, ttl: 10000 },
     sequentialMulti: { resources: 10, ops: 5000, ms: 400, warm: 30, ttl: 10000 },
     throughput: { workers: 64, ms: 500, warmMs: 100, maxOps: 1000000, ttl: 10000 },
     contention: { workers: 16, ms: 1000, holdMs: 1, ttl: 2000, drainMs: 10000, maxCs: 1000000 },
@@ -54,6 +56,7 @@ export const PROFILES = {
     nodeCounts: [1, 3, 5, 7],
     reps: 5,
     sequential: { ops: 50000, ms: 2000, warm: 200, ttl: 10000 },
+    sequentialFenced: { ops: 50000, ms: 2000, warm: 200, ttl: 10000 },
     sequentialMulti: { resources: 10, ops: 50000, ms: 2000, warm: 200, ttl: 10000 },
     throughput: { workers: 64, ms: 2000, warmMs: 300, maxOps: 10000000, ttl: 10000 },
     contention: { workers: 16, ms: 4000, holdMs: 1, ttl: 2000, drainMs: 15000, maxCs: 10000000 },

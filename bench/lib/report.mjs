@@ -196,6 +196,30 @@ export function markdown(res) {
     ))
     out.push('')
   }
+  if (S.sequentialFenced) {
+    out.push('## 1c. Sequential acquire + release with a fencing token (redlock-rs only)')
+    out.push('')
+    out.push(
+      'A fenced acquire makes one more round trip (the write-back, docs/fencing.md). ×plain: the ratio to the same ' +
+        "implementation's plain pairs/s of this run (section 1); no other implementation fences.",
+    )
+    out.push('')
+    const rows = []
+    for (const n of nodes('sequentialFenced')) for (const i of impls) {
+      const c = S.sequentialFenced[n][i]
+      if (!c) continue
+      if (!c.median) {
+        rows.push([label(i), String(n), `error: ${(c.reps.find((r) => r?.error)?.error ?? '?').slice(0, 60)}`])
+        continue
+      }
+      const x = c.median
+      const plain = S.sequential?.[n]?.[i]?.median?.opsPerSec
+      const vsPlain = typeof plain === 'number' && plain > 0 ? ratio(round(x.opsPerSec / plain, 3)) : '–'
+      rows.push([label(i), String(n), fmt(x.opsPerSec), vsPlain, fmt(x.p50Us), fmt(x.p99Us), fmt(x.p999Us), fmt(x.cpuUsPerOp), fmt(x.redisCmdsPerOp, 1)])
+    }
+    out.push(table(['implementation', 'nodes', 'pairs/s', '×plain', 'p50 µs', 'p99 µs', 'p999 µs', 'Node CPU µs/pair', 'Redis cmds/pair'], rows))
+    out.push('')
+  }
   if (S.throughput) {
     out.push(`## 2. Throughput: ${res.config.throughput.workers} workers, distinct resources, acquire + release`)
     out.push('')

@@ -100,6 +100,16 @@ export function sequentialMulti(c, ctx) {
   return sequentialOf(c, ctx, cfg, keys)
 }
 
+/**
+ * (1c) Sequential acquire + release with a fencing token (docs/fencing.md): one more round trip
+ * per acquire. Only implementations that fence (their adapter has `acquireFenced`) run it; its
+ * report compares it with the same implementation's plain `sequential` of the same run.
+ */
+export function sequentialFenced(c, ctx) {
+  if (typeof c.acquireFenced !== 'function') throw new Error('this implementation has no fencing tokens')
+  return sequentialOf({ ...c, acquire: c.acquireFenced }, ctx, ctx.cfg.sequentialFenced, ctx.key('seqf'))
+}
+
 async function sequentialOf(c, ctx, cfg, key) {
   const { ops: maxOps, ms, warm, ttl } = cfg
   await warmSequential(c, key, warm, ttl)
@@ -346,4 +356,4 @@ export async function extend(c, ctx) {
   }
 }
 
-export const SCENARIOS = { sequential, sequentialMulti, throughput, contention, extend }
+export const SCENARIOS = { sequential, sequentialMulti, sequentialFenced, throughput, contention, extend }

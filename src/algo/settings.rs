@@ -20,6 +20,8 @@ pub struct Settings {
     pub automatic_extension_threshold_ms: u64,
     /// Per-node request timeout; `None` derives it from the TTL (see [`node_timeout_for`]).
     pub node_timeout_ms: Option<u64>,
+    /// Acquires come with a fencing token (`docs/fencing.md`).
+    pub fencing: bool,
 }
 
 impl Default for Settings {
@@ -31,6 +33,7 @@ impl Default for Settings {
             retry_jitter_ms: 100,
             automatic_extension_threshold_ms: 500,
             node_timeout_ms: None,
+            fencing: false,
         }
     }
 }
@@ -100,6 +103,9 @@ impl Settings {
             }
             s.node_timeout_ms = Some(ms);
         }
+        if let Some(v) = o.fencing {
+            s.fencing = v;
+        }
         Ok(s)
     }
 }
@@ -113,6 +119,7 @@ pub struct SettingsInput {
     pub retry_jitter: Option<f64>,
     pub automatic_extension_threshold: Option<f64>,
     pub node_timeout: Option<f64>,
+    pub fencing: Option<bool>,
 }
 
 fn is_int(v: f64) -> bool {

@@ -121,6 +121,7 @@ pub async fn release(
         validity: Duration::ZERO,
         expires_at: Instant::now(),
         votes: Vec::new(),
+        fencing_token: None,
     });
     Execution {
         result,

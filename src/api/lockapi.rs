@@ -48,10 +48,35 @@ impl Holder {
         ttl_ms: u64,
         lock_id: String,
     ) -> Result<bool, LockApiError> {
+        let fence = self.settings.fencing;
+        let got = self.acquire_with(resource, ttl_ms, lock_id, fence).await?;
+        Ok(got.is_some())
+    }
+
+    /// `acquire_lock` with a fencing token (`docs/fencing.md`): the token when acquired,
+    /// `None` when `acquire_lock` would answer `false`.
+    pub async fn acquire_lock_fenced(
+        &self,
+        resource: String,
+        ttl_ms: u64,
+        lock_id: String,
+    ) -> Result<Option<u64>, LockApiError> {
+        let got = self.acquire_with(resource, ttl_ms, lock_id, true).await?;
+        Ok(got.map(|t| t.unwrap_or(0)))
+    }
+
+    /// `Some(token)` when acquired (a token only when `fence`), `None` when held.
+    async fn acquire_with(
+        &self,
+        resource: String,
+        ttl_ms: u64,
+        lock_id: String,
+        fence: bool,
+    ) -> Result<Option<Option<u64>>, LockApiError> {
         if !self.holds.begin(&resource, &lock_id, Instant::now()) {
-            return Ok(false);
+            return Ok(None);
         }
-        let spec = LockSpec::new(vec![resource.clone()], &lock_id, false);
+        let spec = LockSpec::new(vec![resource.clone()], &lock_id, false).fenced(fence);
         match self
             .engine
             .acquire(&spec, ttl_ms, &self.settings, None, |_| {})
@@ -59,12 +84,12 @@ impl Holder {
         {
             Ok(g) => {
                 self.holds.commit(&resource, &lock_id, g.expires_at, ttl_ms);
-                Ok(true)
+                Ok(Some(g.fencing_token))
             }
             Err(f) => {
                 self.holds.forget(&resource, &lock_id);
                 match f.reason {
-                    FailReason::Held => Ok(false),
+                    FailReason::Held => Ok(None),
                     _ => Err(describe("acquire", &resource, &f)),
                 }
             }

@@ -8,7 +8,7 @@
 //! this file knows nothing of N-API; `crate::js::caller` implements it over a JS function.
 
 use super::redis::scripts::{Source, Sources};
-use super::{Backend, BoxFuture, NodeError, ReleaseReply, Vote};
+use super::{Backend, BoxFuture, Fenced, NodeError, ReleaseReply, Vote};
 use std::sync::{Arc, Mutex};
 
 /// A reply as the client gave it, reduced to what a lock operation can use.
@@ -85,6 +85,8 @@ pub struct CallerScripts {
     acquire: Script,
     extend: Script,
     release: Script,
+    acquire_fenced: Script,
+    write_back: Script,
     custom: [bool; 3],
 }
 
@@ -95,6 +97,8 @@ impl Default for CallerScripts {
             acquire: s.acquire.into(),
             extend: s.extend.into(),
             release: s.release.into(),
+            acquire_fenced: s.acquire_fenced.into(),
+            write_back: s.write_back.into(),
             custom: [false; 3],
         }
     }
@@ -283,6 +287,27 @@ fn key_count(r: &Reply, keys: usize) -> Option<u64> {
     }
 }
 
+/// The fenced acquire script: `{1, max}`, `{0, 0}` or `{-1, 0}` (`max` a counter, so ≥ 0).
+fn fenced_vote(r: &Reply, _: usize) -> Option<Fenced> {
+    let Reply::List(items) = r else { return None };
+    let [Reply::Int(code), Reply::Int(max)] = items.as_slice() else {
+        return None;
+    };
+    let vote = match (code, max) {
+        (1, _) => Vote::Yes,
+        (0, 0) => Vote::No,
+        (-1, 0) => Vote::Own,
+        _ => return None,
+    };
+    let counter = u64::try_from(*max).ok()?;
+    Some(Fenced { vote, counter })
+}
+
+/// The fencing counter keys follow the lock keys (`scripts::fenced_keys`).
+fn fenced_keys(keys: &[String]) -> Arc<[String]> {
+    super::redis::scripts::fenced_keys(keys).into()
+}
+
 fn remaining_ms(r: &Reply, _: usize) -> Option<Option<u64>> {
     match r {
         Reply::Int(-2) => Some(None),
@@ -314,6 +339,41 @@ impl Backend for CallerNode {
             "acquire script",
         );
         Box::pin(async move { Ok(if f.await? == n { Vote::Yes } else { Vote::No }) })
+    }
+
+    fn acquire_fenced(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+        ttl_ms: u64,
+    ) -> BoxFuture<Result<Fenced, NodeError>> {
+        if self.scripts.custom.iter().any(|c| *c) {
+            // Refused up front by the napi layer; never bypass the caller's scripts.
+            return Box::pin(async {
+                Err(NodeError("this node cannot fence (custom scripts)".into()))
+            });
+        }
+        let args = vec![value.to_string(), ttl_ms.to_string()];
+        let keys = fenced_keys(&resources);
+        let s = &self.scripts.acquire_fenced;
+        self.script(s, keys, args, fenced_vote, "fenced acquire script")
+    }
+
+    fn write_back(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+        token: u64,
+    ) -> BoxFuture<Result<bool, NodeError>> {
+        if self.scripts.custom.iter().any(|c| *c) {
+            return Box::pin(async {
+                Err(NodeError("this node cannot fence (custom scripts)".into()))
+            });
+        }
+        let args = vec![value.to_string(), token.to_string()];
+        let keys = fenced_keys(&resources);
+        let s = &self.scripts.write_back;
+        self.script(s, keys, args, extended, "write-back script")
     }
 
     fn extend(
@@ -510,6 +570,65 @@ mod tests {
         assert_eq!(r.deleted, 1);
         let sent = c.sent.lock().unwrap();
         assert!(matches!(&sent[0], Command::Eval { args, .. } if args == &["v"]));
+    }
+
+    #[tokio::test]
+    async fn fencing_sends_the_native_scripts_and_refuses_garbage() {
+        let two = |a, b| Reply::List(vec![Reply::Int(a), Reply::Int(b)]);
+        let replies = vec![
+            two(1, 7),
+            two(-1, 0),
+            two(0, 0),
+            Reply::Int(1),
+            Reply::Int(0),
+        ];
+        let (n, c) = node(replies, true);
+        let f = n.acquire_fenced(keys(2), "v".into(), 9).await.unwrap();
+        assert_eq!((f.vote, f.counter), (Vote::Yes, 7));
+        assert_eq!(
+            n.acquire_fenced(keys(1), "v".into(), 9).await.unwrap().vote,
+            Vote::Own
+        );
+        assert_eq!(
+            n.acquire_fenced(keys(1), "v".into(), 9).await.unwrap().vote,
+            Vote::No
+        );
+        assert_eq!(n.write_back(keys(1), "v".into(), 8).await, Ok(true));
+        assert_eq!(n.write_back(keys(1), "v".into(), 8).await, Ok(false));
+        let sent = c.sent.lock().unwrap().clone();
+        let s = Sources::builtin();
+        // NOSCRIPT on the first EVALSHA: the same script by EVAL.
+        assert!(matches!(&sent[0], Command::EvalSha { sha, .. } if &**sha == s.acquire_fenced.sha));
+        let Command::Eval { lua, keys: k, args } = &sent[1] else {
+            panic!("{sent:?}")
+        };
+        assert_eq!(&**lua, s.acquire_fenced.lua);
+        assert_eq!(
+            &**k,
+            ["k0", "k1", "{k0}:redlock-fence", "{k1}:redlock-fence"]
+        );
+        assert_eq!(args, &["v", "9"]);
+        assert!(matches!(&sent[4], Command::EvalSha { sha, args, .. }
+            if &**sha == s.write_back.sha && args == &["v", "8"]));
+        for g in [
+            two(2, 0),
+            two(1, -1),
+            two(0, 3),
+            Reply::Int(1),
+            Reply::List(vec![Reply::Int(1)]),
+            Reply::Text("x".into()),
+        ] {
+            let (n, _) = node(vec![g.clone()], false);
+            let v = n.acquire_fenced(keys(1), "v".into(), 9).await;
+            assert!(
+                matches!(&v, Err(NodeError(m)) if m.contains("unexpected reply")),
+                "{g:?} → {v:?}"
+            );
+        }
+        for g in [Reply::Int(2), Reply::Nil, Reply::Text("1".into())] {
+            let (n, _) = node(vec![g.clone()], false);
+            assert!(n.write_back(keys(1), "v".into(), 1).await.is_err(), "{g:?}");
+        }
     }
 
     #[tokio::test]

@@ -1,7 +1,7 @@
 //! An in-memory backend for unit tests of the engine: one "node" is a key/value map with
 //! expiries on tokio's clock, plus knobs for latency, errors, pauses and lost replies.
 
-use super::{Backend, BoxFuture, NodeError, ReleaseReply, Vote};
+use super::{Backend, BoxFuture, Fenced, NodeError, ReleaseReply, Vote};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -12,6 +12,18 @@ use tokio::time::Instant;
 pub struct MemoryNode {
     name: String,
     keys: Mutex<HashMap<String, (String, Instant)>>,
+    /// Fencing counters by resource (they never expire).
+    counters: Mutex<HashMap<String, u64>>,
+    /// Refuse every write-back (as if the lock had vanished before it).
+    refuse_write_back: AtomicBool,
+    /// Fail every write-back (a node unreachable between the rounds).
+    fail_write_back: AtomicBool,
+    /// Added to the latency of write-backs only.
+    write_back_latency_ms: AtomicU64,
+    pub write_back_calls: AtomicU64,
+    /// The one-round construction (what single-master fenced locks do): a fenced acquire also
+    /// increments the counters it read, on this node alone.
+    one_round: AtomicBool,
     latency_ms: AtomicU64,
     failing: AtomicBool,
     paused: AtomicBool,
@@ -46,6 +58,29 @@ impl MemoryNode {
     pub fn set_drop_replies(&self, v: bool) {
         self.drop_replies.store(v, Ordering::SeqCst);
     }
+    /// The fencing counter of `resource` (0 when none was written).
+    pub fn counter(&self, resource: &str) -> u64 {
+        *self.counters.lock().unwrap().get(resource).unwrap_or(&0)
+    }
+    pub fn set_counter(&self, resource: &str, n: u64) {
+        self.counters
+            .lock()
+            .unwrap()
+            .insert(resource.to_string(), n);
+    }
+    pub fn set_one_round(&self, v: bool) {
+        self.one_round.store(v, Ordering::SeqCst);
+    }
+    pub fn set_refuse_write_back(&self, v: bool) {
+        self.refuse_write_back.store(v, Ordering::SeqCst);
+    }
+    pub fn set_fail_write_back(&self, v: bool) {
+        self.fail_write_back.store(v, Ordering::SeqCst);
+    }
+    pub fn set_write_back_latency(&self, d: Duration) {
+        self.write_back_latency_ms
+            .store(d.as_millis() as u64, Ordering::SeqCst);
+    }
     /// Sets a key directly (another owner, or a pre-existing lock).
     pub fn put(&self, key: &str, value: &str, ttl: Duration) {
         let mut m = self.keys.lock().unwrap();
@@ -75,6 +110,30 @@ impl MemoryNode {
         m.get(key)
             .filter(|(_, exp)| *exp > now)
             .map(|(v, _)| v.as_str())
+    }
+
+    /// Acquire's write: every key set iff none holds another value or this one.
+    fn set_all(n: &MemoryNode, resources: &[String], value: &str, ttl_ms: u64) -> Vote {
+        let mut m = n.keys.lock().unwrap();
+        let now = Instant::now();
+        let mut own = false;
+        for r in resources.iter() {
+            match MemoryNode::live(&m, r, now) {
+                Some(v) if v == value => own = true,
+                Some(_) => return Vote::No,
+                None => {}
+            }
+        }
+        if own {
+            return Vote::Own;
+        }
+        for r in resources.iter() {
+            m.insert(
+                r.clone(),
+                (value.to_string(), now + Duration::from_millis(ttl_ms)),
+            );
+        }
+        Vote::Yes
     }
 
     /// Latency, pause and failure knobs, shared by every operation; `apply` runs atomically.
@@ -115,27 +174,72 @@ impl Backend for MemoryBackend {
         _fresh: bool,
     ) -> BoxFuture<Result<Vote, NodeError>> {
         self.0.acquire_calls.fetch_add(1, Ordering::SeqCst);
+        self.0
+            .op(move |n| MemoryNode::set_all(n, &resources, &value, ttl_ms))
+    }
+
+    fn acquire_fenced(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+        ttl_ms: u64,
+    ) -> BoxFuture<Result<Fenced, NodeError>> {
+        self.0.acquire_calls.fetch_add(1, Ordering::SeqCst);
         self.0.op(move |n| {
-            let mut m = n.keys.lock().unwrap();
-            let now = Instant::now();
-            let mut own = false;
-            for r in resources.iter() {
-                match MemoryNode::live(&m, r, now) {
-                    Some(v) if v == &*value => own = true,
-                    Some(_) => return Vote::No,
-                    None => {}
+            let vote = MemoryNode::set_all(n, &resources, &value, ttl_ms);
+            let mut counters = n.counters.lock().unwrap();
+            let counter = match vote {
+                Vote::Yes => resources
+                    .iter()
+                    .map(|r| *counters.get(r).unwrap_or(&0))
+                    .max()
+                    .unwrap_or(0),
+                _ => 0,
+            };
+            if vote == Vote::Yes && n.one_round.load(Ordering::SeqCst) {
+                for r in resources.iter() {
+                    *counters.entry(r.clone()).or_insert(0) += 1;
                 }
             }
-            if own {
-                return Vote::Own;
+            Fenced { vote, counter }
+        })
+    }
+
+    fn write_back(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+        token: u64,
+    ) -> BoxFuture<Result<bool, NodeError>> {
+        let n = &self.0;
+        n.write_back_calls.fetch_add(1, Ordering::SeqCst);
+        let extra = n.write_back_latency_ms.load(Ordering::SeqCst);
+        let fail = n.fail_write_back.load(Ordering::SeqCst);
+        let refuse = n.refuse_write_back.load(Ordering::SeqCst);
+        let op = self.0.op(move |n| {
+            let m = n.keys.lock().unwrap();
+            let now = Instant::now();
+            let held = resources
+                .iter()
+                .all(|r| MemoryNode::live(&m, r, now) == Some(&*value));
+            if !held || refuse {
+                return false;
             }
+            let mut c = n.counters.lock().unwrap();
             for r in resources.iter() {
-                m.insert(
-                    r.clone(),
-                    (value.to_string(), now + Duration::from_millis(ttl_ms)),
-                );
+                let e = c.entry(r.clone()).or_insert(0);
+                *e = (*e).max(token);
             }
-            Vote::Yes
+            true
+        });
+        Box::pin(async move {
+            if extra > 0 {
+                tokio::time::sleep(Duration::from_millis(extra)).await;
+            }
+            if fail {
+                return Err(NodeError("connection reset".into()));
+            }
+            op.await
         })
     }
 

@@ -44,6 +44,18 @@ pub struct ReleaseReply {
     pub foreign: u64,
 }
 
+/// A fenced acquire's reply from one node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fenced {
+    pub vote: Vote,
+    /// With `Vote::Yes`: the largest counter of the resources on the node.
+    pub counter: u64,
+}
+
+fn no_fencing() -> NodeError {
+    NodeError("this node cannot fence (custom scripts)".into())
+}
+
 /// A node-level failure (connection, script or server error). The text is already free of
 /// secrets: backends never put passwords or lock values in it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -119,6 +131,29 @@ pub trait Backend: Send + Sync + 'static {
         _ttl_ms: u64,
     ) -> Option<BoxFuture<Result<bool, NodeError>>> {
         None
+    }
+
+    /// A fenced acquire's first round: `acquire` (never the `SET NX` shortcut), and when it
+    /// sets the keys, the largest fencing counter of the resources on this node (0 where none
+    /// exists yet). Nodes that cannot fence (custom scripts) fail.
+    fn acquire_fenced(
+        &self,
+        _resources: Arc<[String]>,
+        _value: Arc<str>,
+        _ttl_ms: u64,
+    ) -> BoxFuture<Result<Fenced, NodeError>> {
+        Box::pin(async { Err(no_fencing()) })
+    }
+
+    /// A fenced acquire's second round: iff every key holds `value`, raises each resource's
+    /// counter to at least `token` (never lowers it); `true` if it did.
+    fn write_back(
+        &self,
+        _resources: Arc<[String]>,
+        _value: Arc<str>,
+        _token: u64,
+    ) -> BoxFuture<Result<bool, NodeError>> {
+        Box::pin(async { Err(no_fencing()) })
     }
 
     /// Remaining TTL of `resource` in ms: `None` when absent, `Some(u64::MAX)` without expiry.

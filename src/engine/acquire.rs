@@ -24,6 +24,8 @@ pub(super) struct Acquire<'a> {
     /// From the second attempt on, registered before the round, so a release during it is
     /// not missed.
     wait: Option<Wait>,
+    /// A fenced acquire's counters of the current attempt (`fence.rs`).
+    counters: Option<super::fence::Counters>,
 }
 
 impl<'a> Acquire<'a> {
@@ -40,14 +42,17 @@ impl<'a> Acquire<'a> {
             settings,
             node_timeout: engine.node_timeout(settings, ttl_ms),
             wait: None,
+            counters: None,
         }
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub(super) struct AskAcquire {
     ttl_ms: u64,
     fresh: bool,
+    /// A fenced acquire: where each granting node's counter goes.
+    fence: Option<super::fence::Counters>,
 }
 
 impl Ask for AskAcquire {
@@ -59,6 +64,27 @@ impl Ask for AskAcquire {
     ) -> impl Future<Output = Result<Vote, NodeError>> + Send + 'static {
         node.acquire(resources, value, self.ttl_ms, self.fresh)
     }
+
+    fn send_to(
+        self,
+        i: usize,
+        node: Arc<dyn Backend>,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+    ) -> impl Future<Output = Result<Vote, NodeError>> + Send + 'static {
+        use futures_util::future::Either;
+        match self.fence {
+            None => Either::Left(node.acquire(resources, value, self.ttl_ms, self.fresh)),
+            Some(c) => Either::Right(super::fence::send(
+                i,
+                c,
+                node,
+                resources,
+                value,
+                self.ttl_ms,
+            )),
+        }
+    }
 }
 
 impl Policy for Acquire<'_> {
@@ -69,6 +95,7 @@ impl Policy for Acquire<'_> {
         AskAcquire {
             ttl_ms: self.ttl_ms,
             fresh: self.spec.fresh,
+            fence: self.counters.clone(),
         }
     }
 
@@ -82,6 +109,9 @@ impl Policy for Acquire<'_> {
         cancel: &mut Option<Cancel>,
     ) -> Result<(), FailReason> {
         let (engine, resources) = (self.engine, &self.spec.resources);
+        if self.spec.fence {
+            self.counters = Some(super::fence::counters(engine.nodes.len()));
+        }
         if attempt > 1 {
             self.wait = Some(engine.signals.wait(resources));
             return Ok(());
@@ -104,9 +134,28 @@ impl Policy for Acquire<'_> {
 
     fn judge(&mut self, round: &Round, attempt: u64) -> Result<Granted, FailReason> {
         let rules = &self.engine.rules;
-        round
+        let mut g = round
             .grant(rules, self.ttl_ms, self.settings.drift_factor, attempt)
-            .map_err(|(reason, _)| reason)
+            .map_err(|(reason, _)| reason)?;
+        if let Some(c) = &self.counters {
+            g.fencing_token = Some(super::fence::token(&round.votes, c));
+        }
+        Ok(g)
+    }
+
+    fn write_back(&self, g: &Granted) -> Option<super::fence::WriteBack> {
+        let token = g.fencing_token?;
+        self.engine
+            .rules
+            .write_back
+            .then_some(super::fence::WriteBack {
+                token,
+                expires_at: g.expires_at,
+            })
+    }
+
+    fn written_back(&self, g: &mut Granted, validity: Duration) {
+        g.validity = validity;
     }
 
     fn rollback(&self) -> Option<RollbackRule> {

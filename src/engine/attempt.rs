@@ -40,6 +40,15 @@ pub(super) trait Policy: Sync {
     /// The round's result, or why the attempt failed.
     fn judge(&mut self, round: &Round, attempt: u64) -> Result<Self::Output, FailReason>;
 
+    /// A second round on every node once an attempt succeeded (a fenced acquire's
+    /// write-back, `fence.rs`), or `None`.
+    fn write_back(&self, _out: &Self::Output) -> Option<super::fence::WriteBack> {
+        None
+    }
+
+    /// After a successful write-back: `validity` is what is left of the lock's.
+    fn written_back(&self, _out: &mut Self::Output, _validity: Duration) {}
+
     /// Which votes leave something to undo (`None`: the request writes nothing that a failed
     /// attempt must take back).
     fn rollback(&self) -> Option<RollbackRule> {
@@ -86,9 +95,9 @@ impl Engine {
             let mut round = self
                 .round(ask, spec, node_timeout, &mut chain, &mut cancel, on_sent)
                 .await;
-            let result = policy.judge(&round, attempts);
+            let mut result = policy.judge(&round, attempts);
             observe(&round.votes);
-            let undoing = self.finish_round(
+            let mut undoing = self.finish_round(
                 &mut round,
                 attempts,
                 policy.rollback(),
@@ -100,6 +109,20 @@ impl Engine {
             // A policy with a second round after the quorum (a fencing write-back) runs it
             // here, on every node through `self.round`, and on its failure rolls back like a
             // failed attempt.
+            if let Some(wb) = result.as_ref().ok().and_then(|out| policy.write_back(out)) {
+                let written = self
+                    .write_back(wb, spec, node_timeout, &mut chain, &mut cancel, attempts)
+                    .await;
+                match (written, &mut result) {
+                    (Ok(validity), Ok(out)) => policy.written_back(out, validity),
+                    (Err(f), _) => {
+                        result = Err(f.reason);
+                        round.votes = f.votes;
+                        undoing = f.undoing;
+                    }
+                    (Ok(_), Err(_)) => {}
+                }
+            }
             let reason = match result {
                 Ok(out) => return Ok(out),
                 Err(reason) => reason,

@@ -16,6 +16,7 @@ mod acquire;
 mod attempt;
 mod chain;
 mod extend;
+mod fence;
 mod inspect;
 mod outcome;
 mod pause;
@@ -197,5 +198,7 @@ impl Engine {
     }
 }
 
+#[cfg(test)]
+mod fence_tests;
 #[cfg(test)]
 mod tests;

@@ -23,6 +23,8 @@ pub struct LockSpec {
     /// on every server after a failed attempt, and its 'clientError' for a key of another type
     /// comes from that unlock). Such a rollback deletes nothing: the key holds another value.
     pub undo_refusals: bool,
+    /// A fenced acquire (`fence.rs`): the lock comes with a fencing token.
+    pub fence: bool,
 }
 
 impl LockSpec {
@@ -33,7 +35,14 @@ impl LockSpec {
             fresh,
             late: None,
             undo_refusals: false,
+            fence: false,
         }
+    }
+
+    /// The same lock, fenced or not (see `fence`).
+    pub fn fenced(mut self, yes: bool) -> Self {
+        self.fence = yes;
+        self
     }
 
     /// The same lock, its failed attempts undone on refusing nodes too (see `undo_refusals`).
@@ -88,6 +97,9 @@ pub struct Granted {
     /// `t0 + ttl - drift` on the monotonic clock.
     pub expires_at: Instant,
     pub votes: Vec<Option<Vote>>,
+    /// A fenced acquire's token (`None` otherwise, and for an extend: the lock keeps the one it
+    /// was acquired with).
+    pub fencing_token: Option<u64>,
 }
 
 /// A completed release.

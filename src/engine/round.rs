@@ -19,13 +19,24 @@ use tokio::time::{timeout, timeout_at, Instant};
 
 /// What a round asks every node, and when its votes settle. Plain `'static` data: the
 /// request is made only once the node's earlier work for the value is done.
-pub(super) trait Ask: Copy + Send + 'static {
+pub(super) trait Ask: Clone + Send + 'static {
     fn send(
         self,
         node: Arc<dyn Backend>,
         resources: Arc<[String]>,
         value: Arc<str>,
     ) -> impl Future<Output = Result<Vote, NodeError>> + Send + 'static;
+
+    /// `send` to node number `i` (a request that keeps something per node overrides it).
+    fn send_to(
+        self,
+        _i: usize,
+        node: Arc<dyn Backend>,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+    ) -> impl Future<Output = Result<Vote, NodeError>> + Send + 'static {
+        self.send(node, resources, value)
+    }
 
     /// The verdict once the votes so far make it certain (`None`: wait for more). Redlock's
     /// early rule unless the request needs every answer.
@@ -76,6 +87,7 @@ impl Round {
             validity: Duration::from_millis(validity.max(0) as u64),
             expires_at: start + Duration::from_millis(ttl_ms.saturating_sub(drift)),
             votes: self.votes.clone(),
+            fencing_token: None,
         };
         let reason = match self.settled {
             Some(Settled::Quorum) if (rules.valid)(validity) => return Ok(granted),
@@ -107,7 +119,7 @@ impl Engine {
                     return (i, Vote::Timeout, Some(prev));
                 }
             }
-            let vote = match timeout_at(deadline, ask.send(node, res, val)).await {
+            let vote = match timeout_at(deadline, ask.send_to(i, node, res, val)).await {
                 Ok(Ok(v)) => v,
                 Ok(Err(e)) => Vote::Error(e),
                 Err(_) => Vote::Timeout,
@@ -135,7 +147,7 @@ impl Engine {
         let mut calls: Vec<Option<NodeCall>> = chain
             .iter_mut()
             .enumerate()
-            .map(|(i, link)| Some(self.node_call(i, ask, spec, deadline, link.take())))
+            .map(|(i, link)| Some(self.node_call(i, ask.clone(), spec, deadline, link.take())))
             .collect();
         let mut votes: Vec<Option<Vote>> = vec![None; n];
         let mut sent = vec![true; n];

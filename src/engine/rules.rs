@@ -37,6 +37,9 @@ pub struct Rules {
     /// Whether a release at this attempt hands the resource to this process's longest-waiting
     /// waiter as soon as its requests are sent.
     pub hand_over: fn(u64) -> bool,
+    /// Whether a fenced acquire writes its token back to the nodes (its second round) before
+    /// it grants the lock; without it tokens are not monotonic (`docs/fencing.md`).
+    pub write_back: bool,
 }
 
 impl Default for Rules {
@@ -55,6 +58,7 @@ impl Default for Rules {
             wake: Notify::notify_one,
             // Once: later announcements of the same release are ignored anyway.
             hand_over: |attempt| attempt == 1,
+            write_back: true,
         }
     }
 }
@@ -107,5 +111,6 @@ mod tests {
         assert!((r.lowers_end)(t0, t1) && !(r.lowers_end)(t1, t0) && !(r.lowers_end)(t1, t1));
         assert!((r.hand_over)(1) && !(r.hand_over)(2));
         assert_eq!(crate::signals::woken_of_two(r.wake), 1);
+        assert!(r.write_back);
     }
 }

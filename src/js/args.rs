@@ -149,6 +149,10 @@ pub fn settings_input(obj: &Object) -> Result<std::result::Result<SettingsInput,
             Err(e) => return Ok(Err(e)),
         }
     }
+    match opt_bool(&prop(obj, "fencing")?, "settings.fencing") {
+        Ok(b) => out.fencing = b,
+        Err(e) => return Ok(Err(e)),
+    }
     Ok(Ok(out))
 }
 

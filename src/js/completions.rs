@@ -49,6 +49,8 @@ pub struct NativeExecution {
     pub late: bool,
     /// The rollbacks after failed attempts that failed on a node, by then.
     pub rollback_errors: Vec<NodeMessage>,
+    /// A fenced acquire's token (exact: tokens stay below 2^53).
+    pub fencing_token: Option<f64>,
 }
 
 /// A node's error, by node index.
@@ -115,6 +117,7 @@ impl NativeExecution {
             attempts_remaining: None,
             late: false,
             rollback_errors: Vec::new(),
+            fencing_token: None,
         }
     }
 }
@@ -140,8 +143,10 @@ mod slot {
     /// A result: whether late reports follow. A late report: the `LateReport` (every other
     /// slot but `ID` is then empty).
     pub const LATE: u32 = 9;
+    /// A fenced acquire's token (left empty otherwise).
+    pub const FENCING_TOKEN: u32 = 10;
     /// Slots per completion.
-    pub const COUNT: u32 = 10;
+    pub const COUNT: u32 = 11;
 }
 
 /// The offsets of `CompletionQueue.drain()`'s fields within one completion of `slots` slots.
@@ -162,6 +167,8 @@ pub struct CompletionLayout {
     pub attempts_remaining: u32,
     /// `true` when late reports follow for this id; on a late report, the `LateReport`.
     pub late: u32,
+    /// A fenced acquire's token (left empty otherwise).
+    pub fencing_token: u32,
 }
 
 // Registered with N-API; unused from Rust (and so dead in `cargo test` builds).
@@ -180,6 +187,7 @@ pub fn completion_layout() -> CompletionLayout {
         failure: slot::FAILURE,
         attempts_remaining: slot::ATTEMPTS_REMAINING,
         late: slot::LATE,
+        fencing_token: slot::FENCING_TOKEN,
     }
 }
 
@@ -346,6 +354,9 @@ impl CompletionQueue {
                     rollback_errors: x.rollback_errors,
                 };
                 out.set(at + slot::FAILURE, f)?;
+            }
+            if let Some(t) = x.fencing_token {
+                out.set(at + slot::FENCING_TOKEN, t)?;
             }
             if let Some(n) = x.attempts_remaining {
                 out.set(at + slot::ATTEMPTS_REMAINING, n)?;

@@ -30,7 +30,12 @@ pub struct ResolvedSettings {
     pub retry_jitter: f64,
     pub automatic_extension_threshold: f64,
     pub node_timeout: Option<f64>,
+    /// Shown only when on, so node-redlock's settings keep their shape.
+    pub fencing: Option<bool>,
 }
+
+/// Fencing runs scripts of its own, which custom scripts would bypass.
+const FENCING_WITH_SCRIPTS_MESSAGE: &str = "settings.fencing cannot be used with custom scripts: fencing runs redlock-rs's own acquire scripts (see docs/fencing.md).";
 
 /// node-redlock's default scripts: what a `scripts.*Script(defaultScript)` function receives.
 // Registered with N-API; unused from Rust (and so dead in `cargo test` builds).
@@ -126,6 +131,37 @@ impl NativeRedlock {
         (self.resource_list)(v, name)
     }
 
+    /// A fenced lock (`settings.fencing`) needs the built-in scripts, and on a Redis Cluster a
+    /// counter key in each lock key's slot (`algo::fence::slot_safe`).
+    pub(crate) fn check_fencing(
+        &self,
+        settings: &Settings,
+        resources: &[String],
+    ) -> std::result::Result<(), ArgError> {
+        if !settings.fencing {
+            return Ok(());
+        }
+        if self.scripts.iter().any(Option::is_some) {
+            return Err(ArgError::type_error(FENCING_WITH_SCRIPTS_MESSAGE));
+        }
+        for (i, n) in self.nodes.iter().enumerate() {
+            let Some(n) = n.redis() else { continue };
+            let c = n.config();
+            if c.cluster.is_empty() {
+                continue;
+            }
+            for r in resources {
+                if !crate::algo::fence::slot_safe(&format!("{}{r}", c.key_prefix)) {
+                    return Err(ArgError::range(format!(
+                        "settings.fencing: the resource \"{r}\" has a '}}' but no {{hash tag}}, so its fencing counter cannot share its Redis Cluster hash slot (node {i}, {}); give it a {{hash tag}}.",
+                        n.label()
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// A multi-key lock on a Redis Cluster member must map to one hash slot: refuse it up
     /// front rather than retrying CROSSSLOT errors until the retry window ends.
     pub(crate) fn check_slots(&self, resources: &[String]) -> std::result::Result<(), ArgError> {
@@ -204,6 +240,12 @@ impl NativeRedlock {
             None => Settings::default(),
         };
         let sources = parse_scripts(scripts).map_err(|e| throw(&env, e))?;
+        if resolved.fencing && sources.iter().any(Option::is_some) {
+            return Err(throw(
+                &env,
+                ArgError::type_error(FENCING_WITH_SCRIPTS_MESSAGE),
+            ));
+        }
         let script = |i: usize| sources[i].as_deref().map(redis::Script::new);
         let custom = CustomScripts {
             acquire: script(0),
@@ -273,6 +315,7 @@ impl NativeRedlock {
             retry_jitter: s.retry_jitter_ms as f64,
             automatic_extension_threshold: s.automatic_extension_threshold_ms as f64,
             node_timeout: s.node_timeout_ms.map(|t| t as f64),
+            fencing: s.fencing.then_some(true),
         }
     }
 
@@ -299,6 +342,40 @@ impl NativeRedlock {
     ) -> Result<()> {
         let to = Queued { queue, id };
         acquire_lock(&env, to, &self.holder, &self.id, resource, ttl, lock_id)
+    }
+
+    /// `acquireLock` with a fencing token: the token when acquired, `false` when held.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "resource: string, ttl: number, lockId?: string",
+        ts_return_type = "Promise<number | false>"
+    )]
+    pub fn acquire_fenced_lock<'env>(
+        &self,
+        env: &'env Env,
+        resource: Unknown,
+        ttl: Unknown,
+        lock_id: Option<Unknown>,
+    ) -> Result<PromiseRaw<'env, Either<f64, bool>>> {
+        let resource = args::resource(&resource, "resource").map_err(|e| throw(env, e))?;
+        let ttl = args::duration(&ttl).map_err(|e| throw(env, e))?;
+        let lock_id = args::lock_id(lock_id.as_ref(), false)
+            .map_err(|e| throw(env, e))?
+            .unwrap_or_else(|| self.id.clone());
+        let fenced = Settings {
+            fencing: true,
+            ..self.holder.settings.clone()
+        };
+        self.check_fencing(&fenced, std::slice::from_ref(&resource))
+            .map_err(|e| throw(env, e))?;
+        let holder = self.holder.clone();
+        env.spawn_future(async move {
+            match holder.acquire_lock_fenced(resource, ttl, lock_id).await {
+                Ok(Some(t)) => Ok(Either::A(t as f64)),
+                Ok(None) => Ok(Either::B(false)),
+                Err(e) => Err(super::client::reject(e.0)),
+            }
+        })
     }
 
     /// The result arrives in `queue` under `id`.

@@ -185,10 +185,14 @@ impl NativeRedlock {
         self.check_slots(&resources).map_err(|e| throw(env, e))?;
         let ttl = args::duration(&duration).map_err(|e| throw(env, e))?;
         let settings = self.call_settings(env, settings)?;
+        self.check_fencing(&settings, &resources)
+            .map_err(|e| throw(env, e))?;
         let cancel = cancel.map(|c| c.tx.subscribe());
         let value = random_value();
         let timeout_ms = settings.node_timeout(ttl).as_millis();
-        let lock = LockSpec::new(resources, &value, true).undoing_refusals(v4);
+        let lock = LockSpec::new(resources, &value, true)
+            .undoing_refusals(v4)
+            .fenced(settings.fencing);
         let work = |holder: Arc<Holder>, leases: Arc<Leases>, spec: LockSpec, late| async move {
             let x =
                 execution::acquire(&holder.engine, &leases, &spec, ttl, &settings, cancel).await;

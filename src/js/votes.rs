@@ -273,6 +273,7 @@ pub(super) fn failed(
         attempts_remaining: None,
         late: false,
         rollback_errors: Vec::new(),
+        fencing_token: None,
     }
 }
 
@@ -315,6 +316,7 @@ pub(super) fn to_native_votes(
             attempts_remaining: None,
             late: false,
             rollback_errors: Vec::new(),
+            fencing_token: g.fencing_token.map(|t| t as f64),
         },
         Err(f) => {
             let mut out = failed(&f, value, (attempts, messages), x.start);
@@ -437,6 +439,7 @@ mod tests {
                 validity: std::time::Duration::ZERO,
                 expires_at: Instant::now(),
                 votes: Vec::new(),
+                fencing_token: None,
             }),
             attempts: vec![vec![Some(Vote::Yes), None, None]],
             start: 0.0,

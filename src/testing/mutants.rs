@@ -49,12 +49,15 @@ pub enum Mutant {
     NoReleaseListener,
     /// A release does not hand the resource to this process's next waiter.
     NoHandOver,
+    /// Fencing in one round: the fenced acquire increments each node's counters on its own
+    /// and the write-back is skipped (tokens are then not monotonic, `docs/fencing.md`).
+    FenceWithoutWriteBack,
 }
 
 impl Mutant {
     /// Every mutant, by the name `REDLOCK_RS_MUTANT` takes (and `npm run mutants` reads from
     /// the build, through `mutantNames()`).
-    pub const ALL: [(&'static str, Mutant); 17] = [
+    pub const ALL: [(&'static str, Mutant); 18] = [
         ("no-validity-check", Mutant::NoValidityCheck),
         ("validity-from-reply", Mutant::ValidityFromReply),
         ("plain-del-release", Mutant::PlainDelRelease),
@@ -75,6 +78,7 @@ impl Mutant {
         ("keeper-never-extends", Mutant::KeeperNeverExtends),
         ("no-release-listener", Mutant::NoReleaseListener),
         ("no-hand-over", Mutant::NoHandOver),
+        ("fence-without-write-back", Mutant::FenceWithoutWriteBack),
     ];
 }
 
@@ -159,6 +163,11 @@ fn mutate(rules: Rules, m: Option<Mutant>) -> Rules {
             hand_over: |_| false,
             ..rules
         },
+        // The backend part (the acquire increments on its own) is the Redis node's.
+        Some(Mutant::FenceWithoutWriteBack) => Rules {
+            write_back: false,
+            ..rules
+        },
         Some(
             Mutant::PlainDelRelease
             | Mutant::NoReleaseAnnouncement
@@ -198,6 +207,7 @@ mod tests {
                 (r.lowers_end)(t0, t1) != (d.lowers_end)(t0, t1),
                 woken(r.wake) != woken(d.wake),
                 (r.hand_over)(1) != (d.hand_over)(1),
+                r.write_back != d.write_back,
             ];
             let expected = match m {
                 Mutant::PlainDelRelease

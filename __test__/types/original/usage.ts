@@ -94,6 +94,8 @@ async function usage(): Promise<void> {
   const perNode: number = redlock.nodeTimeoutFor(5000)
   void [redlockDefaults, fromCjs, fromDefault, retryCount, nodeTimeout, members, memberCount, hasMember, redlockId, quorum, perNode]
 
+  const fencedToken: number | false = await redlock.acquireFencedLock('orders:42', 5000)
+  void fencedToken
   const ok: boolean = await redlock.acquireLock('orders:42', 5000)
   if (ok) {
     await redlock.releaseLock('orders:42', redlock.id)

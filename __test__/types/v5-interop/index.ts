@@ -95,6 +95,17 @@ async function usage(senderId: string, recipientId: string, amountToSend: number
   })
   void [total, label]
 
+  // ---- Fencing tokens (redlock-rs addition, docs/fencing.md) ----
+  const fencedRedlock = new Redlock([redisA, redisB, redisC], { fencing: true })
+  const fenced = await fencedRedlock.acquire(['a'], 5000, { fencing: true })
+  const token: number | undefined = fenced.fencingToken
+  const kept: number | undefined = (await fenced.extend(5000)).fencingToken
+  const inRoutine: number | undefined = await redlock.using(['a'], 5000, { fencing: true }, async (_signal, held: Lock) => held.fencingToken)
+  const fencingOn: boolean | undefined = fencedRedlock.settings.fencing
+  void [token, kept, inRoutine, fencingOn]
+  // @ts-expect-error fencing is a boolean
+  void redlock.acquire(['a'], 5000, { fencing: 'yes' })
+
   // ---- Usage: acquire / extend / release (v5 README) ----
   // Acquire a lock.
   let lock = await redlock.acquire(['a'], 5000)

@@ -35,6 +35,29 @@ fn quiet_release_lua() -> String {
     quiet
 }
 
+/// `fence-without-write-back`: the one-round construction (single-master fenced locks): the
+/// fenced acquire also increments each counter on its own node, and the engine skips the
+/// write-back. Made from the real script, so the two cannot drift apart.
+const READ_COUNTERS: &str = r#"for i = 1, n do
+  redis.call("SET", KEYS[i], ARGV[1], "PX", ARGV[2])
+end"#;
+
+fn one_round_acquire_lua() -> String {
+    let incr = r#"for i = 1, n do
+  redis.call("SET", KEYS[i], ARGV[1], "PX", ARGV[2])
+  redis.call("INCR", KEYS[n + i])
+end"#;
+    let s = super::scripts::FENCED_ACQUIRE_LUA.replace(READ_COUNTERS, incr);
+    assert_ne!(
+        s,
+        super::scripts::FENCED_ACQUIRE_LUA,
+        "the fenced acquire moved"
+    );
+    s
+}
+
+static ONE_ROUND_ACQUIRE: LazyLock<Script> =
+    LazyLock::new(|| Script::new(&one_round_acquire_lua()));
 static PLAIN_DEL: LazyLock<Script> = LazyLock::new(|| Script::new(PLAIN_DEL_LUA));
 static QUIET_RELEASE: LazyLock<Script> = LazyLock::new(|| Script::new(&quiet_release_lua()));
 static BLIND_EXTEND: LazyLock<Script> = LazyLock::new(|| Script::new(BLIND_EXTEND_LUA));
@@ -50,6 +73,9 @@ pub(super) fn apply(mut scripts: NodeScripts) -> NodeScripts {
     }
     if active(Mutant::NoReleaseAnnouncement) {
         scripts.release = &QUIET_RELEASE;
+    }
+    if active(Mutant::FenceWithoutWriteBack) {
+        scripts.acquire_fenced = &ONE_ROUND_ACQUIRE;
     }
     scripts
 }
@@ -74,5 +100,10 @@ mod tests {
             quiet.contains("foreign = foreign + 1")
                 && quiet.contains("redis.call(\"DEL\", unpack(ours")
         );
+    }
+
+    #[test]
+    fn the_one_round_acquire_increments_the_counters() {
+        assert!(super::one_round_acquire_lua().contains("INCR"));
     }
 }

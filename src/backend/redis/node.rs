@@ -6,7 +6,7 @@ use super::connect::{AnyConn, Handle};
 use super::listener::Releases;
 use super::scripts::{self, NodeScripts};
 use super::tls;
-use crate::backend::{Backend, BoxFuture, NodeError, ReleaseReply, Vote};
+use crate::backend::{Backend, BoxFuture, Fenced, NodeError, ReleaseReply, Vote};
 use crate::signals::Signals;
 use std::future::Future;
 use std::sync::atomic::AtomicBool;
@@ -257,6 +257,50 @@ impl Backend for RedisNode {
                 _ => Vote::No,
             });
             (Sent::Script, r)
+        })
+    }
+
+    fn acquire_fenced(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+        ttl_ms: u64,
+    ) -> BoxFuture<Result<Fenced, NodeError>> {
+        let script = self.state.scripts.acquire_fenced;
+        self.run(resources, move |mut c| async move {
+            let r = script
+                .key(scripts::fenced_keys(&c.keys))
+                .arg(&*value)
+                .arg(ttl_ms)
+                .invoke_async::<redis::Value>(&mut c.conn)
+                .await;
+            let r = r.and_then(|v| {
+                scripts::fenced_reply(&v).ok_or_else(|| {
+                    redis::RedisError::from((
+                        redis::ErrorKind::UnexpectedReturnType,
+                        "unexpected reply to the fenced acquire script",
+                    ))
+                })
+            });
+            (Sent::Script, r)
+        })
+    }
+
+    fn write_back(
+        &self,
+        resources: Arc<[String]>,
+        value: Arc<str>,
+        token: u64,
+    ) -> BoxFuture<Result<bool, NodeError>> {
+        let script = self.state.scripts.write_back;
+        self.run(resources, move |mut c| async move {
+            let r = script
+                .key(scripts::fenced_keys(&c.keys))
+                .arg(&*value)
+                .arg(token)
+                .invoke_async::<i64>(&mut c.conn)
+                .await;
+            (Sent::Script, r.map(|r| r == 1))
         })
     }
 

@@ -213,6 +213,8 @@ pub struct Sources {
     pub acquire: Source,
     pub extend: Source,
     pub release: Source,
+    pub acquire_fenced: Source,
+    pub write_back: Source,
 }
 
 impl Sources {
@@ -225,6 +227,8 @@ impl Sources {
             acquire: source(ACQUIRE_LUA, &ACQUIRE),
             extend: source(EXTEND_LUA, &EXTEND),
             release: source(RELEASE_LUA, &RELEASE),
+            acquire_fenced: source(FENCED_ACQUIRE_LUA, &FENCED_ACQUIRE),
+            write_back: source(WRITE_BACK_LUA, &WRITE_BACK),
         }
     }
 }
@@ -240,6 +244,8 @@ pub(super) struct NodeScripts {
     /// without the tag).
     pub release: &'static Script,
     pub release_lua: &'static str,
+    pub acquire_fenced: &'static Script,
+    pub write_back: &'static Script,
 }
 
 impl NodeScripts {
@@ -249,8 +255,84 @@ impl NodeScripts {
             extend: &EXTEND,
             release: &RELEASE,
             release_lua: RELEASE_LUA,
+            acquire_fenced: &FENCED_ACQUIRE,
+            write_back: &WRITE_BACK,
         }
     }
+}
+
+/// A fenced acquire's first round (`docs/fencing.md`). KEYS = the lock keys, then their counter
+/// keys in the same order (`algo::fence::counter_key`); ARGV[1] = value; ARGV[2] = TTL in ms.
+/// Decides and writes exactly as [`ACQUIRE_LUA`]; returns `{1, max}` when it set every key
+/// (`max`: the largest counter of the resources, 0 where none exists), `{0, 0}` when a key
+/// holds another value, `{-1, 0}` when a key already holds this very value. Counters are plain
+/// strings without expiry; a counter that is not a number is a script error (never a grant).
+pub const FENCED_ACQUIRE_LUA: &str = r#"
+local n = #KEYS / 2
+local own = false
+for i = 1, n do
+  local v = redis.pcall("GET", KEYS[i])
+  if v then
+    if v ~= ARGV[1] then return {0, 0} end
+    own = true
+  end
+end
+if own then return {-1, 0} end
+local max = 0
+for i = 1, n do
+  local c = tonumber(redis.call("GET", KEYS[n + i]) or "0")
+  if c == nil then return redis.error_reply("ERR redlock-rs: a fencing counter is not a number") end
+  if c > max then max = c end
+end
+for i = 1, n do
+  redis.call("SET", KEYS[i], ARGV[1], "PX", ARGV[2])
+end
+return {1, max}
+"#;
+
+/// A fenced acquire's second round, the write-back. KEYS as [`FENCED_ACQUIRE_LUA`]'s;
+/// ARGV[1] = value; ARGV[2] = the token. Only where every lock key still holds the value, raises
+/// each counter to the token (`counter = max(counter, token)`, never lower) and returns 1; else
+/// 0 and changes nothing. Lua numbers are doubles: tokens stay exact below 2^53.
+pub const WRITE_BACK_LUA: &str = r#"
+local n = #KEYS / 2
+for i = 1, n do
+  if redis.pcall("GET", KEYS[i]) ~= ARGV[1] then return 0 end
+end
+local t = tonumber(ARGV[2])
+for i = 1, n do
+  local c = tonumber(redis.call("GET", KEYS[n + i]) or "0")
+  if c == nil then return redis.error_reply("ERR redlock-rs: a fencing counter is not a number") end
+  if c < t then redis.call("SET", KEYS[n + i], ARGV[2]) end
+end
+return 1
+"#;
+
+pub static FENCED_ACQUIRE: LazyLock<Script> = LazyLock::new(|| Script::new(FENCED_ACQUIRE_LUA));
+pub static WRITE_BACK: LazyLock<Script> = LazyLock::new(|| Script::new(WRITE_BACK_LUA));
+
+/// The lock keys followed by their fencing counter keys, as the fencing scripts take them.
+pub fn fenced_keys(keys: &[String]) -> Vec<String> {
+    let counters = keys.iter().map(|k| crate::algo::fence::counter_key(k));
+    keys.iter().cloned().chain(counters).collect()
+}
+
+/// A fenced acquire's reply (`{code, max}`); `None` for anything else.
+pub fn fenced_reply(v: &redis::Value) -> Option<crate::backend::Fenced> {
+    use crate::backend::{Fenced, Vote};
+    use redis::Value;
+    let Value::Array(items) = v else { return None };
+    let [Value::Int(code), Value::Int(max)] = items.as_slice() else {
+        return None;
+    };
+    let vote = match code {
+        1 => Vote::Yes,
+        0 => Vote::No,
+        -1 => Vote::Own,
+        _ => return None,
+    };
+    let counter = u64::try_from(*max).ok()?;
+    Some(Fenced { vote, counter })
 }
 
 #[cfg(test)]
