@@ -20,6 +20,10 @@ pub struct Settings {
     pub automatic_extension_threshold_ms: u64,
     /// Per-node request timeout; `None` derives it from the TTL (see [`node_timeout_for`]).
     pub node_timeout_ms: Option<u64>,
+    /// The restart guard (ms): how long a node that restarted (or that was first reached
+    /// while up for less) does not count its grants; `None`: the largest TTL asked for before
+    /// the node was checked; `Some(0)`: off.
+    pub restart_guard_ms: Option<u64>,
 }
 
 impl Default for Settings {
@@ -31,6 +35,7 @@ impl Default for Settings {
             retry_jitter_ms: 100,
             automatic_extension_threshold_ms: 500,
             node_timeout_ms: None,
+            restart_guard_ms: None,
         }
     }
 }
@@ -100,6 +105,9 @@ impl Settings {
             }
             s.node_timeout_ms = Some(ms);
         }
+        if let Some(v) = o.restart_guard {
+            s.restart_guard_ms = Some(non_negative_ms(v, "settings.restartGuard")?);
+        }
         Ok(s)
     }
 }
@@ -113,6 +121,7 @@ pub struct SettingsInput {
     pub retry_jitter: Option<f64>,
     pub automatic_extension_threshold: Option<f64>,
     pub node_timeout: Option<f64>,
+    pub restart_guard: Option<f64>,
 }
 
 fn is_int(v: f64) -> bool {

@@ -48,6 +48,8 @@ impl<'a> Acquire<'a> {
 pub(super) struct AskAcquire {
     ttl_ms: u64,
     fresh: bool,
+    /// `Settings::restart_guard_ms`.
+    guard: Option<u64>,
 }
 
 impl Ask for AskAcquire {
@@ -57,7 +59,8 @@ impl Ask for AskAcquire {
         resources: Arc<[String]>,
         value: Arc<str>,
     ) -> impl Future<Output = Result<Vote, NodeError>> + Send + 'static {
-        node.acquire(resources, value, self.ttl_ms, self.fresh)
+        let f = node.acquire(resources, value, self.ttl_ms, self.fresh);
+        async move { Ok(super::rules::guarded(&*node, f.await?, self.guard)) }
     }
 }
 
@@ -69,6 +72,7 @@ impl Policy for Acquire<'_> {
         AskAcquire {
             ttl_ms: self.ttl_ms,
             fresh: self.spec.fresh,
+            guard: self.settings.restart_guard_ms,
         }
     }
 

@@ -29,6 +29,8 @@ pub struct ResolvedSettings {
     pub retry_jitter: f64,
     pub automatic_extension_threshold: f64,
     pub node_timeout: Option<f64>,
+    /// `null`: the default (the largest TTL asked for before a node's check).
+    pub restart_guard: Option<f64>,
 }
 
 /// node-redlock's default scripts: what a `scripts.*Script(defaultScript)` function receives.
@@ -272,6 +274,7 @@ impl NativeRedlock {
             retry_jitter: s.retry_jitter_ms as f64,
             automatic_extension_threshold: s.automatic_extension_threshold_ms as f64,
             node_timeout: s.node_timeout_ms.map(|t| t as f64),
+            restart_guard: s.restart_guard_ms.map(|t| t as f64),
         }
     }
 
