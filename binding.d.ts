@@ -200,6 +200,8 @@ export interface ResolvedSettings {
   retryJitter: number
   automaticExtensionThreshold: number
   nodeTimeout?: number
+  /** `null`: the default (the largest TTL asked for before a node's check). */
+  restartGuard?: number
 }
 
 /** One script as node-redlock v5's `redlock.scripts` shows it: its source and SHA1. */
