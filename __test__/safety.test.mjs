@@ -68,6 +68,14 @@ test('randomized safety test (CI profile): no violation, control detected', { ti
     assert.equal(verdict, 'tripped', `control recipe ${name} must be flagged by the checker`)
     assert.ok(by.split(',').includes('V1'), `control recipe ${name} must be flagged by V1 (flagged by ${by})`)
   }
+  // The guarded twin of the restart recipe (issue 15): the restart guard refuses B as quarantined,
+  // and the checker sees no violation.
+  const guarded = [...out.matchAll(/^guarded-recipe: (\S+) (safe|UNSAFE) quarantined=(\d+)/gm)]
+  assert.ok(guarded.length > 0, 'the guarded restart recipes ran')
+  for (const [, name, verdict, q] of guarded) {
+    assert.equal(verdict, 'safe', `guarded recipe ${name}: no V1 violation with the restart guard`)
+    assert.ok(Number(q) > 0, `guarded recipe ${name}: the restarted node was quarantined`)
+  }
   // Enough completed critical sections: a library that rarely grants must not pass.
   const cs = /^critical-sections: (\d+) \(minimum (\d+)\)$/m.exec(out)
   assert.ok(cs, 'the orchestrator reports its completed critical sections and the minimum')
