@@ -960,3 +960,26 @@ async fn a_quarantined_extend_does_not_count() {
     );
     assert_eq!(f.reason, FailReason::Unavailable);
 }
+
+/// A release is not guarded: a quarantined node's deletion counts (it removes what the node
+/// holds; only grants are in doubt after a restart).
+#[tokio::test(start_paused = true)]
+async fn a_release_counts_a_quarantined_node() {
+    let (engine, nodes) = cluster(3);
+    let s = settings(0.0);
+    engine
+        .acquire(&spec("mine"), TTL, &s, None, |_| {})
+        .await
+        .unwrap();
+    for n in &nodes {
+        *n.quarantined.lock().unwrap() = Some("quarantined: test".into());
+    }
+    let r = engine
+        .release(&spec("mine"), Duration::from_millis(100), &s, false, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(r.deleted_on, 3);
+    for n in &nodes {
+        assert_eq!(n.get("res"), None);
+    }
+}

@@ -202,8 +202,8 @@ impl RedisNode {
             let conn = handle.ready(&state.config).await.inspect_err(|_| {
                 state.guard.failed();
             })?;
-            // The check goes out first on the same connection; the operation does not wait
-            // for its reply to be sent.
+            // A due restart check runs on the same connection alongside the operation (no
+            // extra round trip before it); the result is handed back once both are in.
             let due = match conn {
                 AnyConn::Single(_) => state.guard.due(),
                 AnyConn::Cluster(_) => None,
