@@ -69,8 +69,8 @@ impl Guard {
         (self.checked.load(SeqCst) != f).then_some(f)
     }
 
-    /// A connection failure (or a request given up on): the next operation checks again, and
-    /// until a check succeeds no grant of this node counts.
+    /// A connection failure: the next operation checks again, and until a check succeeds no
+    /// grant of this node counts.
     pub(super) fn failed(&self) {
         self.failures.fetch_add(1, SeqCst);
     }
@@ -83,6 +83,11 @@ impl Guard {
     /// Records a check that started when `failures` was `at` and was seen at `now`.
     pub(super) fn record(&self, at: u64, seen: Seen, now: Instant) {
         let mut f = self.facts.lock().unwrap_or_else(|e| e.into_inner());
+        if at < self.checked.load(SeqCst) {
+            // A check from before a newer one that was already recorded (possibly from the
+            // connection before a reconnect): what it saw is out of date.
+            return;
+        }
         let first = f.run_id.is_none() && f.why.is_empty();
         let default_guard = self.max_ttl.load(SeqCst);
         match seen {
@@ -263,6 +268,26 @@ mod tests {
         g.record(g.due().unwrap(), Seen::Unknown, t);
         let m = g.quarantine(Some(9000), t).unwrap();
         assert!(m.contains("INFO not permitted"), "{m}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stale_check_does_not_overwrite_a_newer_one() {
+        let g = Guard::new();
+        let t = Instant::now() + Duration::from_secs(100);
+        g.record(g.due().unwrap(), server("a", 50), t);
+        let old = g.failures.load(SeqCst);
+        g.failed();
+        g.record(g.due().unwrap(), server("b", 0), t);
+        // The older check (on the old server) answers last: ignored.
+        g.record(old, server("a", 51), t);
+        assert!(g.quarantine(Some(1000), t).unwrap().contains("new run_id"));
+        g.failed();
+        g.record(g.due().unwrap(), server("b", 1), t + Duration::from_secs(2));
+        assert_eq!(
+            g.quarantine(Some(1000), t + Duration::from_secs(2)),
+            None,
+            "same server b"
+        );
     }
 
     #[tokio::test(start_paused = true)]
