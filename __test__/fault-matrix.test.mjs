@@ -372,19 +372,16 @@ describe('F5–F7 restart of a quorum member', () => {
       assert.deepEqual(r.quarantined, [], 'nothing is quarantined with the guard off')
     }))
 
-  test('F5 with the restart guard (the default: the largest TTL asked for): the second client is refused as quarantined until the guard period has passed, then succeeds; no second holder', () =>
+  test('F5 with the restart guard (the default: the largest TTL asked for): the second client is refused as quarantined while the first lock is valid, then succeeds; no second holder', () =>
     withCluster(3, { proxies: false }, async (c) => {
       const ttl = 3000
-      let killedAt = null
-      const r = await clogThenKill(c, ttl, (s) => {
-        killedAt = mono()
-        return restartNow(s)
-      })
+      const r = await clogThenKill(c, ttl, (s) => restartNow(s))
       assert.ok(r.quarantined.length > 0, 'B was refused because node 0 is quarantined')
       assert.match(r.quarantined[0].message, new RegExp(`^node 0 \\(127\\.0\\.0\\.1:${c.srvs[0].port}\\) quarantined: a new run_id`))
       assert.ok(r.lockB, 'B gets the lock once the guard period has passed')
-      // The restart is detected after the kill, and the guard runs from the detection.
-      assert.ok(r.bStart - killedAt >= ttl, `B got it ${(r.bStart - killedAt).toFixed(0)} ms after node 0 was killed, not before the guard (${ttl} ms)`)
+      // The default guard is the TTL (B asked for it), so node 0 counts again about when A's key
+      // on node 1 expires: B may get the lock from either pair, never while A's is valid. (That
+      // a node counts again exactly once its guard has passed: restart-guard.test.mjs.)
       assert.deepEqual(
         overlaps([
           { who: 'A', start: r.aStart, end: r.aEnd },
