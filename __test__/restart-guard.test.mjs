@@ -100,8 +100,10 @@ describe('restart detected on reconnect (kill -9, immediate restart, no persiste
 
 describe('first contact', () => {
   test('an explicit guard applies: up less than restartGuard → quarantined until its uptime reaches it; up longer → counts at once', async () => {
-    const [s] = await startServers(1)
+    // Before the server starts: its real start (which the rounded-down uptime never predates)
+    // is later.
     const started = mono()
+    const [s] = await startServers(1)
     const rl = new Redlock([url(s)], { retryCount: 0, restartGuard: 2000 })
     const res = uniqueResource('guard')
     const r = await acquireUntil(rl, res, 1000, 6000)
