@@ -62,10 +62,16 @@ export declare class NativeClient {
   connect(): Promise<void>
   /** Closes the connection. */
   quit(): Promise<void>
-  /** One attempt on this server. `true` iff granted; `false` when held by another owner. */
-  acquireLock(resource: string, ttl: number, lockId?: string): Promise<boolean>
-  /** Deletes the resource where it holds `lockId`. */
-  releaseLock(resource: string, lockId: string): Promise<void>
+  /**
+   * One attempt on this server. `true` iff granted; `false` when held by another owner.
+   * The result (1 = granted, 0 = held) arrives in `queue` under `id`.
+   */
+  acquireLock(queue: CompletionQueue, id: number, resource: string, ttl: number, lockId?: string): void
+  /**
+   * Deletes the resource where it holds `lockId`.
+   * The result arrives in `queue` under `id`.
+   */
+  releaseLock(queue: CompletionQueue, id: number, resource: string, lockId: string): void
 }
 
 /** Keeps one lock alive on native timers until stopped. */
@@ -96,10 +102,12 @@ export declare class NativeRedlock {
   get settings(): ResolvedSettings
   /** The per-node timeout that applies to a TTL (ms). */
   nodeTimeoutFor(ttl: unknown): number
-  acquireLock(resource: string, ttl: number, lockId?: string): Promise<boolean>
+  /** The result (1 = granted, 0 = held) arrives in `queue` under `id`. */
+  acquireLock(queue: CompletionQueue, id: number, resource: string, ttl: number, lockId?: string): void
   /** `acquireLock` with a fencing token: the token when acquired, `false` when held. */
   acquireFencedLock(resource: string, ttl: number, lockId?: string): Promise<number | false>
-  releaseLock(resource: string, lockId: string): Promise<void>
+  /** The result arrives in `queue` under `id`. */
+  releaseLock(queue: CompletionQueue, id: number, resource: string, lockId: string): void
   /**
    * Closes the connections of every node, once the node work still running (rollbacks of
    * failed attempts, late replies) has finished — at most 1 s.
@@ -120,8 +128,9 @@ export declare class NativeRedlock {
   /**
    * Remaining ms until fewer than a quorum of nodes hold `resource` (by any owner), or
    * `null` when no quorum holds it. Rejects when no quorum of nodes answered.
+   * The result (-1 for `null`) arrives in `queue` under `id`.
    */
-  inspect(resource: string): Promise<number | null>
+  inspect(queue: CompletionQueue, id: number, resource: string): void
 }
 
 /**
@@ -206,6 +215,8 @@ export interface ResolvedSettings {
   nodeTimeout?: number
   /** Shown only when on, so node-redlock's settings keep their shape. */
   fencing?: boolean
+  /** `null`: the default (the largest TTL asked for before a node's check). */
+  restartGuard?: number
 }
 
 /** One script as node-redlock v5's `redlock.scripts` shows it: its source and SHA1. */

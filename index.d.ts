@@ -939,8 +939,8 @@ declare namespace Redlock {
     /** Clients whose server applied the operation. */
     readonly votesFor: Set<Client>
     /**
-     * Clients whose server refused (a {@link ResourceLockedError}) or failed or timed out (a
-     * {@link NodeError}).
+     * Clients whose server refused (a {@link ResourceLockedError}), failed or timed out, or
+     * granted while quarantined by the restart guard (a {@link NodeError}).
      */
     readonly votesAgainst: Map<Client, Error>
   }
@@ -958,6 +958,11 @@ declare namespace Redlock {
    * `node <i> (<host:port>) <what happened>`.
    */
   export interface NodeError extends Error {
+    /**
+     * `'quarantined'` when the server granted but the restart guard did not count it
+     * ({@link Settings.restartGuard}); the message says why and how long remains.
+     */
+    readonly reason?: 'quarantined'
     readonly node: {
       /** The entry's index in the constructor's list. */
       readonly index: number
@@ -1174,6 +1179,24 @@ declare namespace Redlock {
      * `TypeError` when not a boolean. See docs/fencing.md. (redlock-rs addition.)
      */
     readonly fencing?: boolean
+     * The restart guard in ms (an integer ≥ 0; redlock-rs addition). A server that restarted
+     * (a new `run_id` seen on a reconnect, which includes a Sentinel failover to another
+     * server) does not count its grants for this long after the restart was detected; a server
+     * this process reaches for the first time does not count them until its uptime reaches it.
+     * Its grants then count against the quorum, are rolled back like any other, and are named
+     * in the statistics (a {@link NodeError} with `reason: 'quarantined'`). It should be the
+     * longest TTL any process uses on these servers. Servers with AOF and `appendfsync always`
+     * are never quarantined; `0` turns the guard off.
+     *
+     * Absent by default: then the guard is the largest TTL (acquire or extend) asked of that
+     * server before the check, so a fresh `Redlock` meeting a freshly started server is not
+     * quarantined (test suites that start redis-server just before their tests keep working),
+     * while a restart seen later is. Needs redlock-rs's own connections (the default for every
+     * kind of entry); not applied with `useClientObjects: true` (the commands then run on the
+     * caller's client objects) nor to a Redis Cluster voter. See docs/operations.md, "Restart
+     * guard".
+     */
+    readonly restartGuard?: number
   }
 
   /** The original redlock-rs name of {@link Settings}. */

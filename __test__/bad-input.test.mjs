@@ -214,6 +214,10 @@ describe('Redlock constructor', () => {
     [{ nodeTimeout: 0 }, RangeError, 'nodeTimeout'],
     [{ nodeTimeout: -1 }, RangeError, 'nodeTimeout'],
     [{ nodeTimeout: NaN }, RangeError, 'nodeTimeout'],
+    [{ restartGuard: -1 }, RangeError, 'restartGuard'],
+    [{ restartGuard: 1.5 }, RangeError, 'restartGuard'],
+    [{ restartGuard: NaN }, RangeError, 'restartGuard'],
+    [{ restartGuard: '1000' }, TypeError, 'restartGuard'],
     [{ driftFactor: '0.01' }, TypeError, 'driftFactor'],
     [{ retryCount: '3' }, TypeError, 'retryCount'],
     [{ retryDelay: '100' }, TypeError, 'retryDelay'],
@@ -234,7 +238,7 @@ describe('Redlock constructor', () => {
   })
 
   test('boundary settings are accepted', () => {
-    for (const ok of [{ retryCount: -1 }, { retryCount: 0 }, { driftFactor: 0 }, { driftFactor: 0.99 }, { retryDelay: 0, retryJitter: 0 }, { nodeTimeout: 1 }, {}, null, undefined]) {
+    for (const ok of [{ retryCount: -1 }, { retryCount: 0 }, { driftFactor: 0 }, { driftFactor: 0.99 }, { retryDelay: 0, retryJitter: 0 }, { nodeTimeout: 1 }, { restartGuard: 0 }, { restartGuard: 60000 }, {}, null, undefined]) {
       assert.ok(new Redlock([c()], ok).quorum === 1, JSON.stringify(ok))
     }
   })

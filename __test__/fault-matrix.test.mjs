@@ -319,9 +319,14 @@ describe('F5–F7 restart of a quorum member', () => {
    * cleared and B tries to lock. `restart(server, resource)`. Resolves A's and B's windows on
    * the monotonic clock.
    */
-  async function clogThenKill(c, ttl, restart, { bTries = 60, bEveryMs = 25 } = {}) {
-    const A = c.redlock()
-    const B = c.redlock({ ...S, retryCount: 0 })
+  async function clogThenKill(c, ttl, restart, { bTries = 60, bEveryMs = 25, settings = {} } = {}) {
+    const A = c.redlock({ ...S, ...settings })
+    const B = c.redlock({ ...S, retryCount: 0, ...settings })
+    // B's votes that the restart guard did not count (issue 15).
+    const quarantined = []
+    B.on('error', (e) => {
+      if (e.reason === 'quarantined') quarantined.push({ at: mono(), message: e.message })
+    })
     await warm(A)
     await warm(B)
     const res = uniqueResource('f5')
@@ -342,7 +347,7 @@ describe('F5–F7 restart of a quorum member', () => {
     }
     await restarted
     const aEnd = aInvoke + ttl - drift(ttl)
-    return { A, B, res, lockA, lockB, aInvoke, aStart, aEnd, bStart }
+    return { A, B, res, lockA, lockB, aInvoke, aStart, aEnd, bStart, quarantined }
   }
 
   // What this control shows, and what it does not: the recipe really produces a second grant —
@@ -351,10 +356,12 @@ describe('F5–F7 restart of a quorum member', () => {
   // left. The "violation" is then arithmetic: overlaps() compares B's start with A's computed
   // end, so once B holds the lock it must report one overlap. No process uses a shared resource
   // meanwhile; the control proves that the recipe defeats Redlock and that the checker flags it.
-  test('F5 CONTROL (unsafe by design): immediate restart without persistence of a quorum member lets a second holder in while the first is still valid — the test detects the violation', () =>
+  // The restart guard is what stops it (issue 15), so the control turns it off (restartGuard: 0);
+  // its guarded twin follows.
+  test('F5 CONTROL (unsafe by design, restart guard off): immediate restart without persistence of a quorum member lets a second holder in while the first is still valid — the test detects the violation', () =>
     withCluster(3, { proxies: false }, async (c) => {
       const ttl = 5000
-      const r = await clogThenKill(c, ttl, (s) => restartNow(s))
+      const r = await clogThenKill(c, ttl, (s) => restartNow(s), { settings: { restartGuard: 0 } })
       assert.ok(r.lockB, 'B must get the lock: node 0 forgot A, node 2 is free')
       const v = overlaps([
         { who: 'A', start: r.aStart, end: r.aEnd },
@@ -362,6 +369,28 @@ describe('F5–F7 restart of a quorum member', () => {
       ])
       assert.equal(v.length, 1, `the violation is detected: B got the lock ${(r.aEnd - r.bStart).toFixed(0)} ms before A's validity ended`)
       assert.ok(r.bStart < r.aEnd)
+      assert.deepEqual(r.quarantined, [], 'nothing is quarantined with the guard off')
+    }))
+
+  test('F5 with the restart guard (the default: the largest TTL asked for): the second client is refused as quarantined while the first lock is valid, then succeeds; no second holder', () =>
+    withCluster(3, { proxies: false }, async (c) => {
+      const ttl = 3000
+      const r = await clogThenKill(c, ttl, (s) => restartNow(s))
+      assert.ok(r.quarantined.length > 0, 'B was refused because node 0 is quarantined')
+      assert.match(r.quarantined[0].message, new RegExp(`^node 0 \\(127\\.0\\.0\\.1:${c.srvs[0].port}\\) quarantined: a new run_id`))
+      assert.ok(r.lockB, 'B gets the lock once the guard period has passed')
+      // The default guard is the TTL (B asked for it), so node 0 counts again about when A's key
+      // on node 1 expires: B may get the lock from either pair, never while A's is valid. (That
+      // a node counts again exactly once its guard has passed: restart-guard.test.mjs.)
+      assert.deepEqual(
+        overlaps([
+          { who: 'A', start: r.aStart, end: r.aEnd },
+          { who: 'B', start: r.bStart, end: r.bStart + ttl },
+        ]),
+        [],
+        'no overlap',
+      )
+      assert.ok(r.bStart >= r.aEnd)
     }))
 
   test('F6 delayed restart (down ≥ TTL): no second holder while the first is valid; the lock is free again afterwards', () =>

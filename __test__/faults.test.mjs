@@ -273,7 +273,9 @@ describe('restarted servers', () => {
       assert.ok(back, 'the restarted node never received a lock again')
     }))
 
-  test('after every node restarted, the same Redlock acquires again (bounded retries)', () =>
+  // Every node restarted empty at once: the restart guard (issue 15) keeps their grants out of
+  // the vote for the largest TTL asked for (2 s here), so the retries cover that period too.
+  test('after every node restarted, the same Redlock acquires again once the restart guard has passed (bounded retries)', () =>
     withServers(3, async (srvs, redlock) => {
       const rl = redlock({ ...S, retryCount: 0 })
       assert.equal(await rl.acquireLock(uniqueResource('warm'), 1000), true)
@@ -282,7 +284,7 @@ describe('restarted servers', () => {
       const res = uniqueResource('allback')
       let ok = false
       let last
-      for (let i = 0; i < 20 && !ok; i++) {
+      for (let i = 0; i < 50 && !ok; i++) {
         last = await rl.acquireLock(res, 2000).catch((e) => e)
         ok = last === true
         if (!ok) await sleep(100)

@@ -16,6 +16,7 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { rmSync } from 'node:fs'
 import { guard } from './helpers/redis.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -68,6 +69,14 @@ test('randomized safety test (CI profile): no violation, control detected', { ti
     assert.equal(verdict, 'tripped', `control recipe ${name} must be flagged by the checker`)
     assert.ok(by.split(',').includes('V1'), `control recipe ${name} must be flagged by V1 (flagged by ${by})`)
   }
+  // The guarded twin of the restart recipe (issue 15): the restart guard refuses B as quarantined,
+  // and the checker sees no violation.
+  const guarded = [...out.matchAll(/^guarded-recipe: (\S+) (safe|UNSAFE) quarantined=(\d+)/gm)]
+  assert.ok(guarded.length > 0, 'the guarded restart recipes ran')
+  for (const [, name, verdict, q] of guarded) {
+    assert.equal(verdict, 'safe', `guarded recipe ${name}: no V1 violation with the restart guard`)
+    assert.ok(Number(q) > 0, `guarded recipe ${name}: the restarted node was quarantined`)
+  }
   // Enough completed critical sections: a library that rarely grants must not pass.
   const cs = /^critical-sections: (\d+) \(minimum (\d+)\)$/m.exec(out)
   assert.ok(cs, 'the orchestrator reports its completed critical sections and the minimum')
@@ -75,4 +84,43 @@ test('randomized safety test (CI profile): no violation, control detected', { ti
   assert.ok(Number(cs[1]) >= Number(cs[2]), `only ${cs[1]} critical sections completed, the minimum is ${cs[2]}: a library that rarely grants a lock`)
   assert.equal(code, 0, `the orchestrator exited ${code} ${signal || ''}: ${last}`)
   assert.match(last, /^\d+ passed, 0 failed$/)
+})
+
+// The restart guard's randomized control (issue 15): only the restart-minority-now fault (kill -9
+// and an immediate restart without persistence of a minority), with the clients' guard OFF
+// (SAFETY_RESTART_GUARD=0): the checker must see V1 violations. (Measured: 17 V1 violations in a
+// 40 s run, 107 faults; a run this long finds several.) The main run above has the same fault
+// with the guard on, and no violation.
+const CONTROL_TIMEOUT_MS = 90_000
+test('restart guard control: immediate restarts of a minority with the guard off violate V1', { timeout: CONTROL_TIMEOUT_MS + 10_000 }, async () => {
+  const child = spawn(process.execPath, [ORCHESTRATOR], {
+    env: {
+      ...process.env,
+      SAFETY_PROFILE: 'ci',
+      SAFETY_FAULTS: 'restart-minority-now',
+      SAFETY_RESTART_GUARD: '0',
+      SAFETY_NO_CONTROL: '1',
+      SAFETY_RUN_MS: '25000',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  guard(child)
+  let out = ''
+  child.stdout.on('data', (d) => (out += d))
+  child.stderr.on('data', () => {})
+  const timer = setTimeout(() => {
+    try {
+      process.kill(child.pid, 'SIGTERM')
+    } catch {}
+  }, CONTROL_TIMEOUT_MS)
+  await new Promise((resolve) => child.once('exit', resolve))
+  clearTimeout(timer)
+  for (const line of out.trimEnd().split('\n').filter((l) => /faults:|V1|passed/.test(l))) console.log(line)
+  // A failed run keeps its histories for replay; this one is meant to fail.
+  const kept = /^histories kept in (\S+) /m.exec(out)
+  if (kept && kept[1].includes('redlock-safety-')) rmSync(kept[1], { recursive: true, force: true })
+  assert.match(out, /^== faults: \d+ — restart-minority-now \d+$/m, 'only the immediate-restart fault ran')
+  const v1 = /^ {3}(ok {2}|FAIL) V1 {2}mutual exclusion \(conservative windows\): (\d+) violations/m.exec(out)
+  assert.ok(v1, 'the checker reported V1')
+  assert.ok(Number(v1[2]) > 0, 'with the restart guard off, immediate restarts without persistence must violate V1')
 })

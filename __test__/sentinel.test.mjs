@@ -42,8 +42,10 @@ test('an ioredis Sentinel client locks on the master the sentinel names', async 
   await redlock.quit()
 })
 
+// The restart guard is off here (restartGuard: 0): the new master is counted at once. With the
+// guard (the next test), a voter whose master changed is quarantined like a restarted server.
 test('the master is looked up again after it moves', async () => {
-  const redlock = new Redlock([{ sentinels: [`127.0.0.1:${sentinelPort}`], name: 'locks' }], { retryCount: 1, retryDelay: 50 })
+  const redlock = new Redlock([{ sentinels: [`127.0.0.1:${sentinelPort}`], name: 'locks' }], { retryCount: 1, retryDelay: 50, restartGuard: 0 })
   assert.equal(await redlock.acquireLock(uniqueResource('before'), 5000), true)
   // Point the sentinel at the other server (as a failover would) and stop the old master.
   const s = new IORedis({ port: sentinelPort })
@@ -59,6 +61,38 @@ test('the master is looked up again after it moves', async () => {
   }
   assert.equal(ok, true)
   assert.equal(await masters[1].redis.get(r), redlock.id)
+  await redlock.quit()
+})
+
+test('restart guard: after a failover the new master is quarantined for the guard period (the largest TTL asked for), then counts', async () => {
+  // masters[1] is the master now; masters[0] comes back empty and will take over.
+  await masters[0].restart()
+  const redlock = new Redlock([{ sentinels: [`127.0.0.1:${sentinelPort}`], name: 'locks' }], { retryCount: 0 })
+  const quarantined = []
+  redlock.on('error', (e) => {
+    if (e.reason === 'quarantined') quarantined.push(e.message)
+  })
+  const ttl = 1500
+  const before = await redlock.acquire([uniqueResource('g-before')], ttl)
+  assert.equal(await masters[1].redis.get(before.resources[0]), before.value)
+  const s = new IORedis({ port: sentinelPort })
+  await s.call('SENTINEL', 'REMOVE', 'locks')
+  await s.call('SENTINEL', 'MONITOR', 'locks', '127.0.0.1', String(masters[0].port), '1')
+  s.disconnect()
+  const moved = performance.now()
+  await masters[1].kill()
+  const r = uniqueResource('g-after')
+  let lock = null
+  for (let i = 0; i < 60 && !lock; i++) {
+    lock = await redlock.acquire([r], ttl).catch(() => null)
+    if (!lock) await sleep(100)
+  }
+  assert.ok(quarantined.length > 0, 'refused while the new master is quarantined')
+  assert.match(quarantined[0], /^node 0 \(.*\) quarantined: a new run_id/)
+  assert.ok(lock, 'granted once the guard period has passed')
+  assert.ok(performance.now() - moved >= ttl)
+  assert.equal(await masters[0].redis.get(r), lock.value)
+  await lock.release()
   await redlock.quit()
 })
 

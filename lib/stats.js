@@ -71,7 +71,7 @@ function nodeError(core, i, code, detail) {
  * events; `messages` holds the text of every e and t from `m` on. Returns the next `m`.
  */
 function count(redlock, core, stats, votes, messages, m, resourceCount) {
-  // Codes as Rust counted them: f(or), a(gainst), e(rror), t(imeout), p(ending).
+  // Codes as Rust counted them: f(or), a(gainst), e(rror), t(imeout), q(uarantined), p(ending).
   for (let i = 0; i < votes.length; i++) {
     const v = votes[i]
     const client = core.statKeys[i]
@@ -81,6 +81,15 @@ function count(redlock, core, stats, votes, messages, m, resourceCount) {
       const e = new ResourceLockedError(
         `The operation was applied to: 0 of the ${resourceCount} requested resources.`,
       )
+      stats.votesAgainst.set(client, e)
+      redlock.emit('error', e)
+    } else if (v === 'q') {
+      // The node granted, but the restart guard does not count it yet (it restarted, or was
+      // first reached while up for less than the guard): against, named, with how long is left.
+      const detail = messages[m++]
+      const e = new Error(`node ${i} (${core.labels[i]}) ${detail}`)
+      e.reason = 'quarantined'
+      e.node = { index: i, address: core.labels[i], detail }
       stats.votesAgainst.set(client, e)
       redlock.emit('error', e)
     } else if (v === 'e' || v === 't') {

@@ -106,6 +106,8 @@ const base = {
   retryJitter: S.retryJitter,
   nodeTimeout: S.nodeTimeout,
   automaticExtensionThreshold: cfg.threshold,
+  // SAFETY_RESTART_GUARD (orchestrator): unset → the library's default restart guard.
+  ...(S.restartGuard !== undefined ? { restartGuard: S.restartGuard } : {}),
 }
 const redlocks = [new Redlock(urls, base), new Redlock(urls, base)]
 for (const r of redlocks) r.on('clientError', () => clientErrors++)

@@ -10,6 +10,8 @@
 //   SAFETY_FAULTS=kill-minority,stop-minority (only these nemesis faults; 'none' for none)
 //   SAFETY_M / SAFETY_C / SAFETY_K / SAFETY_CONTROL_ITERS override the profile
 //   SAFETY_SCHED_ALLOWANCE=0 (V2 with ε = 3 ms exactly; default 17 ms more for one-attempt verdicts)
+//   SAFETY_RESTART_GUARD=ms (the clients' restartGuard; default: unset, the library's default;
+//   0 turns the guard off, which the restart-minority-now fault can then defeat)
 //
 // The environment is passed to the client processes unchanged (REDLOCK_RS_MUTANT,
 // NAPI_RS_NATIVE_LIBRARY_PATH...). Output ends with exactly one line `N passed, M failed` (the
@@ -143,6 +145,7 @@ async function oneFault(ctx) {
   const TTL = P.ttl
   let W = [
     ['kill-minority', 3],
+    ['restart-minority-now', 3],
     ['stop-minority', 3],
     ['pause-write-minority', 1],
     ['proxy-delay-small', 2],
@@ -186,6 +189,16 @@ async function oneFault(ctx) {
         await Promise.all(t.map((i) => servers[i].kill()))
         const killedAt = mono()
         await sleep(down - (mono() - killedAt))
+        for (const i of t) await restartServer(servers[i])
+        break
+      }
+      case 'restart-minority-now': {
+        // Immediate restart without persistence (faults.md F5): the servers forget the locks
+        // they granted. Safe only because of the restart guard (issue 15): their grants do
+        // not count again before the largest TTL in use has passed.
+        const t = minority()
+        rec.targets = t.map((i) => `n${i}`)
+        mark()
         for (const i of t) await restartServer(servers[i])
         break
       }
@@ -433,12 +446,21 @@ async function residue(servers) {
 async function control(servers, proxies, iters) {
   const Redlock = require('../../index.js')
   const TTL = 2000
-  const settings = { retryCount: 0, nodeTimeout: 200, driftFactor: 0.01, retryDelay: 50, retryJitter: 10 }
+  // The restart guard off (restartGuard: 0): the restart recipe is the unsafe control of the
+  // restart-minority-now fault. Its guarded twin (B2, the default guard) must not trip.
+  const settings = { retryCount: 0, nodeTimeout: 200, driftFactor: 0.01, retryDelay: 50, retryJitter: 10, restartGuard: 0 }
   const urls = proxies.map((p) => `redis://127.0.0.1:${p.port}`)
   // A retries too (the clog leaves it exactly one quorum, and a slow node must not make a
   // recipe void); B retries long enough to reconnect to a restarted node.
   const A = new Redlock(urls, { ...settings, retryCount: 3 })
   const B = new Redlock(urls, { ...settings, retryCount: 8 })
+  const { restartGuard: _off, ...guardedSettings } = settings
+  const B2 = new Redlock(urls, { ...guardedSettings, retryCount: 8 })
+  const b2Quarantined = []
+  B2.on('error', (e) => {
+    if (e.reason === 'quarantined') b2Quarantined.push(e.message)
+  })
+  const guarded = [] // { name, recs, note, quarantined }
   const header = { op: 'header', proc: 'ctl', pid: process.pid, settings: { ttl: TTL, ...settings } }
   const recipes = [] // { name, kind, recs, note, mustTrip }
   const withTimeout = (p, ms) =>
@@ -497,8 +519,45 @@ async function control(servers, proxies, iters) {
       if (b) await op(recs, 1, 'release', { resources: [res], value: b.value }, () => B.release(b))
       await op(recs, 0, 'release', { resources: [res], value: a.value }, () => A.release(a))
     }
+    // The guarded twin of the restart recipe: the same steps, B2 with the default guard (it
+    // asked for the TTL before, so the guard is the TTL). B2 must be refused as quarantined.
+    await op([], 2, 'acquire', {}, async () => {
+      const l = await B2.acquire([`ctl:${SEED}:warm`], TTL)
+      await B2.release(l)
+    })
+    for (let i = 0; i < Math.ceil(iters / 2); i++) {
+      const recipe = { name: `guarded-restart#${i}`, recs: [], note: '', quarantined: 0 }
+      guarded.push(recipe)
+      const recs = recipe.recs
+      const res = `ctl:${SEED}:g${i}`
+      const clog = pickSome([...servers.keys()], Math.floor((servers.length - 1) / 2))
+      for (const c of clog) await servers[c].redis.set(res, 'clog', 'PX', 10_000)
+      const a = await op(recs, 0, 'acquire', { resources: [res] }, () => A.acquire([res], TTL))
+      if (!a) {
+        recipe.note = 'A did not acquire'
+        continue
+      }
+      const vals = await Promise.all(servers.map((s) => s.redis.get(res).catch(() => null)))
+      const holders = vals.map((v, j) => (v === a.value ? j : -1)).filter((j) => j >= 0)
+      const victim = holders[rint(0, holders.length - 1)]
+      await restartServer(servers[victim])
+      for (const c of clog) {
+        await servers[c].redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0", 1, res, 'clog')
+      }
+      const seen = b2Quarantined.length
+      const b = await op(recs, 2, 'acquire', { resources: [res] }, () => B2.acquire([res], TTL))
+      recipe.quarantined = b2Quarantined.length - seen
+      recipe.note = `A held ${holders.length} nodes, victim n${victim}, B2 ${b ? 'acquired' : 'failed'}`
+      if (b) await op(recs, 2, 'release', { resources: [res], value: b.value }, () => B2.release(b))
+      await op(recs, 0, 'release', { resources: [res], value: a.value }, () => A.release(a))
+    }
   } finally {
-    await Promise.allSettled([A.quit(), B.quit()])
+    await Promise.allSettled([A.quit(), B.quit(), B2.quit()])
+  }
+  for (const r of guarded) {
+    const rep = check([header, ...r.recs])
+    r.v1 = rep.checks.V1.violations
+    r.safe = r.recs.length > 0 && r.v1 === 0
   }
   // Each recipe on its own: which checker properties flag it.
   for (const r of recipes) {
@@ -508,7 +567,7 @@ async function control(servers, proxies, iters) {
     r.tripped = r.v1 > 0
   }
   const report = check([header, ...recipes.flatMap((r) => r.recs)])
-  return { report, recipes, hits: report.checks.V1.violations }
+  return { report, recipes, hits: report.checks.V1.violations, guarded }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -560,7 +619,14 @@ async function main() {
         threshold: P.threshold,
         seed: SEED,
         maxRunMs: P.runMs,
-        settings: { nodeTimeout: P.nodeTimeout, retryCount: P.retryCount, retryDelay: P.retryDelay, retryJitter: P.retryJitter, driftFactor: 0.01 },
+        settings: {
+          nodeTimeout: P.nodeTimeout,
+          retryCount: P.retryCount,
+          retryDelay: P.retryDelay,
+          retryJitter: P.retryJitter,
+          driftFactor: 0.01,
+          ...(process.env.SAFETY_RESTART_GUARD ? { restartGuard: Number(process.env.SAFETY_RESTART_GUARD) } : {}),
+        },
       }
       // The environment goes to the clients unchanged (mutant builds).
       const child = fork(CLIENT, [JSON.stringify(cfg)], { env: process.env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
@@ -695,13 +761,18 @@ async function main() {
   if (controlResult) {
     const rs = controlResult.recipes
     const missed = rs.filter((r) => r.mustTrip && !r.tripped)
-    controlOk = rs.length === P.controlIters && rs.length > 0 && missed.length === 0
+    // The guarded twins: no violation, and the restarted victim was seen quarantined.
+    const guardedOk = controlResult.guarded.length > 0 && controlResult.guarded.every((r) => r.safe && r.quarantined > 0)
+    controlOk = rs.length === P.controlIters && rs.length > 0 && missed.length === 0 && guardedOk
     log(
       `== control (unsafe by design, every recipe must be flagged by V1): ${rs.filter((r) => r.tripped).length}/${rs.length} recipes tripped, ` +
         `${controlResult.hits} V1 hits ${controlOk ? '(detected)' : `(NOT DETECTED: ${missed.map((r) => r.name).join(', ')})`}`,
     )
     for (const r of rs) {
       log(`control-recipe: ${r.name} ${r.tripped ? 'tripped' : 'NOT-tripped'} flagged-by=${r.flaggedBy.join(',') || 'none'} (V1 ${r.v1}; ${r.note})`)
+    }
+    for (const r of controlResult.guarded) {
+      log(`guarded-recipe: ${r.name} ${r.safe ? 'safe' : 'UNSAFE'} quarantined=${r.quarantined} (V1 ${r.v1}; ${r.note})`)
     }
     log(`control-iters: ${P.controlIters}`)
     log(`control-v1-hits: ${controlResult.hits}`)

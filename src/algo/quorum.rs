@@ -63,7 +63,8 @@ impl Tally {
         match v {
             Vote::Yes => self.yes += 1,
             Vote::No | Vote::Own => self.no += 1,
-            Vote::Error(_) | Vote::Timeout => self.failed += 1,
+            // A quarantined grant does not count for; like a failure, it gives no verdict.
+            Vote::Error(_) | Vote::Timeout | Vote::Quarantined(_) => self.failed += 1,
         }
     }
 
@@ -147,7 +148,7 @@ mod tests {
                 let (yes, no, failed) = seq.iter().fold((0, 0, 0), |(y, a, f), v| match v {
                     Vote::Yes => (y + 1, a, f),
                     Vote::No | Vote::Own => (y, a + 1, f),
-                    Vote::Error(_) | Vote::Timeout => (y, a, f + 1),
+                    Vote::Error(_) | Vote::Timeout | Vote::Quarantined(_) => (y, a, f + 1),
                 });
                 let expected = final_verdict(yes, no, failed);
                 let mut t = Tally::new(n, quorum_of(n));

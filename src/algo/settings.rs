@@ -22,6 +22,10 @@ pub struct Settings {
     pub node_timeout_ms: Option<u64>,
     /// Acquires come with a fencing token (`docs/fencing.md`).
     pub fencing: bool,
+    /// The restart guard (ms): how long a node that restarted (or that was first reached
+    /// while up for less) does not count its grants; `None`: the largest TTL asked for before
+    /// the node was checked; `Some(0)`: off.
+    pub restart_guard_ms: Option<u64>,
 }
 
 impl Default for Settings {
@@ -34,6 +38,7 @@ impl Default for Settings {
             automatic_extension_threshold_ms: 500,
             node_timeout_ms: None,
             fencing: false,
+            restart_guard_ms: None,
         }
     }
 }
@@ -106,6 +111,9 @@ impl Settings {
         if let Some(v) = o.fencing {
             s.fencing = v;
         }
+        if let Some(v) = o.restart_guard {
+            s.restart_guard_ms = Some(non_negative_ms(v, "settings.restartGuard")?);
+        }
         Ok(s)
     }
 }
@@ -120,6 +128,7 @@ pub struct SettingsInput {
     pub automatic_extension_threshold: Option<f64>,
     pub node_timeout: Option<f64>,
     pub fencing: Option<bool>,
+    pub restart_guard: Option<f64>,
 }
 
 fn is_int(v: f64) -> bool {

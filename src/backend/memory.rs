@@ -36,6 +36,8 @@ pub struct MemoryNode {
     signals: Mutex<Vec<Arc<crate::signals::Signals>>>,
     /// Stay silent about releases (a node whose subscription is down).
     pub mute: AtomicBool,
+    /// Quarantined by the restart guard (with this reason) unless the guard is off.
+    pub quarantined: Mutex<Option<String>>,
 }
 
 impl MemoryNode {
@@ -166,6 +168,11 @@ impl MemoryNode {
 pub struct MemoryBackend(pub Arc<MemoryNode>);
 
 impl Backend for MemoryBackend {
+    fn quarantine(&self, guard_ms: Option<u64>) -> Option<String> {
+        let q = self.0.quarantined.lock().unwrap().clone();
+        q.filter(|_| guard_ms != Some(0))
+    }
+
     fn acquire(
         &self,
         resources: Arc<[String]>,

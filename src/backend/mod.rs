@@ -31,6 +31,10 @@ pub enum Vote {
     Own,
     /// The node failed (connection, script or server error).
     Error(NodeError),
+    /// acquire, extend: the node granted, but it is quarantined by the restart guard (it may
+    /// have restarted without the locks it granted before): counts against, is rolled back
+    /// like a grant. The text says why and for how long, without secrets.
+    Quarantined(String),
     /// No answer within the per-node timeout.
     Timeout,
 }
@@ -161,6 +165,13 @@ pub trait Backend: Send + Sync + 'static {
 
     /// A name for messages: a redacted `host:port`, never credentials.
     fn label(&self) -> String;
+
+    /// Why this node's grants must not count now (the restart guard: it restarted, or was
+    /// reached for the first time, less than the guard period ago), or `None`. `guard_ms`: the
+    /// Redlock's `restartGuard` (`None`: the default). Nodes that cannot tell never quarantine.
+    fn quarantine(&self, _guard_ms: Option<u64>) -> Option<String> {
+        None
+    }
 
     /// Starts telling `signals` about releases seen on this node (best effort; idempotent).
     /// Nodes that cannot (the default) leave their waiters to poll.

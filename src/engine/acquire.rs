@@ -53,6 +53,8 @@ pub(super) struct AskAcquire {
     fresh: bool,
     /// A fenced acquire: where each granting node's counter goes.
     fence: Option<super::fence::Counters>,
+    /// `Settings::restart_guard_ms`.
+    guard: Option<u64>,
 }
 
 impl Ask for AskAcquire {
@@ -62,7 +64,8 @@ impl Ask for AskAcquire {
         resources: Arc<[String]>,
         value: Arc<str>,
     ) -> impl Future<Output = Result<Vote, NodeError>> + Send + 'static {
-        node.acquire(resources, value, self.ttl_ms, self.fresh)
+        let f = node.acquire(resources, value, self.ttl_ms, self.fresh);
+        async move { Ok(super::rules::guarded(&*node, f.await?, self.guard)) }
     }
 
     fn send_to(
@@ -73,16 +76,16 @@ impl Ask for AskAcquire {
         value: Arc<str>,
     ) -> impl Future<Output = Result<Vote, NodeError>> + Send + 'static {
         use futures_util::future::Either;
-        match self.fence {
-            None => Either::Left(node.acquire(resources, value, self.ttl_ms, self.fresh)),
-            Some(c) => Either::Right(super::fence::send(
-                i,
-                c,
-                node,
-                resources,
-                value,
-                self.ttl_ms,
-            )),
+        let guard = self.guard;
+        match self.fence.clone() {
+            None => Either::Left(self.send(node, resources, value)),
+            // The restart guard applies to a fenced grant as to a plain one (its counter then
+            // stays out of the token: `fence::token` reads only counted grants).
+            Some(c) => {
+                let n = node.clone();
+                let f = super::fence::send(i, c, node, resources, value, self.ttl_ms);
+                Either::Right(async move { Ok(super::rules::guarded(&*n, f.await?, guard)) })
+            }
         }
     }
 }
@@ -96,6 +99,7 @@ impl Policy for Acquire<'_> {
             ttl_ms: self.ttl_ms,
             fresh: self.spec.fresh,
             fence: self.counters.clone(),
+            guard: self.settings.restart_guard_ms,
         }
     }
 

@@ -46,6 +46,8 @@ impl<'a> Extend<'a> {
 #[derive(Clone, Copy)]
 pub(super) struct AskExtend {
     ttl_ms: u64,
+    /// `Settings::restart_guard_ms`.
+    guard: Option<u64>,
 }
 
 impl Ask for AskExtend {
@@ -56,7 +58,10 @@ impl Ask for AskExtend {
         value: Arc<str>,
     ) -> impl Future<Output = Result<Vote, NodeError>> + Send + 'static {
         let f = node.extend(resources, value, self.ttl_ms);
-        async move { Ok(if f.await? { Vote::Yes } else { Vote::No }) }
+        async move {
+            let v = if f.await? { Vote::Yes } else { Vote::No };
+            Ok(super::rules::guarded(&*node, v, self.guard))
+        }
     }
 }
 
@@ -67,6 +72,7 @@ impl Policy for Extend<'_> {
     fn ask(&self) -> AskExtend {
         AskExtend {
             ttl_ms: self.ttl_ms,
+            guard: self.settings.restart_guard_ms,
         }
     }
 

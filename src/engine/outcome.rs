@@ -137,6 +137,7 @@ impl Failure {
                 Some(Vote::Timeout) => {
                     format!("timed out after {} ms", self.node_timeout.as_millis())
                 }
+                Some(Vote::Quarantined(why)) => why.clone(),
                 _ => continue,
             };
             parts.push(format!("node {i} ({}) {what}", self.labels[i]));
@@ -147,7 +148,12 @@ impl Failure {
     pub fn unavailable_count(&self) -> usize {
         self.votes
             .iter()
-            .filter(|v| matches!(v, Some(Vote::Error(_)) | Some(Vote::Timeout)))
+            .filter(|v| {
+                matches!(
+                    v,
+                    Some(Vote::Error(_) | Vote::Timeout | Vote::Quarantined(_))
+                )
+            })
             .count()
     }
 }

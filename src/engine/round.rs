@@ -235,7 +235,10 @@ impl Engine {
             if let Some(v) = v {
                 if r.sent[i] && undo_vote(v) {
                     rollbacks.push(i);
-                    if matches!(v, Vote::Yes | Vote::Error(_) | Vote::No) {
+                    if matches!(
+                        v,
+                        Vote::Yes | Vote::Error(_) | Vote::No | Vote::Quarantined(_)
+                    ) {
                         undoing.push(i);
                     }
                 }

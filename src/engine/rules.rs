@@ -63,12 +63,24 @@ impl Default for Rules {
     }
 }
 
+/// The restart guard: a grant counts only while the node is not quarantined (it may have
+/// restarted without the locks it granted); otherwise it is a `Quarantined` vote that says why.
+pub(super) fn guarded(node: &dyn crate::backend::Backend, v: Vote, guard_ms: Option<u64>) -> Vote {
+    if v != Vote::Yes {
+        return v;
+    }
+    match node.quarantine(guard_ms) {
+        Some(why) => Vote::Quarantined(why),
+        None => v,
+    }
+}
+
 /// A grant when the attempt failed; an error, which may have left part of a multi-key write,
 /// likewise; and a timeout always, since the write may still land (on the same connection, so
 /// the rollback comes after it).
 fn needs_rollback(v: &Vote, failed: bool) -> bool {
     match v {
-        Vote::Yes | Vote::Error(_) => failed,
+        Vote::Yes | Vote::Error(_) | Vote::Quarantined(_) => failed,
         Vote::Timeout => true,
         // Nothing was written; `Own` must never be deleted by a rollback.
         Vote::No | Vote::Own => false,

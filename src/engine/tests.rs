@@ -974,3 +974,102 @@ async fn a_release_just_before_the_waiting_marker_still_wakes_the_waiter() {
         t.elapsed()
     );
 }
+
+/// The restart guard's tally: a quarantined node's grant counts against (never for), is
+/// rolled back with a failed attempt, and is named in the failure; a quorum of the others
+/// still grants; `restartGuard: 0` counts it.
+#[tokio::test(start_paused = true)]
+async fn quarantined_grants_count_against_and_are_rolled_back() {
+    let quarantine = |m: &MemoryNode| {
+        *m.quarantined.lock().unwrap() = Some("quarantined: restarted (new run_id)".into())
+    };
+    // One of three quarantined: the others are a quorum.
+    let (engine, nodes) = cluster(3);
+    quarantine(&nodes[0]);
+    let g = engine
+        .acquire(&spec("mine"), TTL, &settings(0.0), None, |_| {})
+        .await
+        .unwrap();
+    assert!(
+        matches!(g.votes[0], Some(Vote::Quarantined(_))),
+        "{:?}",
+        g.votes
+    );
+    assert_eq!(g.votes[1], Some(Vote::Yes));
+
+    // Two of three: no quorum; every grant rolled back; the failure names the nodes.
+    let (engine, nodes) = cluster(3);
+    quarantine(&nodes[0]);
+    quarantine(&nodes[2]);
+    let f = engine
+        .acquire(&spec("mine"), TTL, &settings(0.0), None, |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(f.reason, FailReason::Unavailable);
+    let m = f.to_string();
+    assert!(m.contains("2 of 3 nodes unavailable"), "{m}");
+    assert!(m.contains("node 0 (mem0) quarantined: restarted"), "{m}");
+    assert!(m.contains("node 2 (mem2) quarantined"), "{m}");
+    settle().await;
+    for n in &nodes {
+        assert_eq!(n.get("res"), None, "a quarantined grant was left behind");
+    }
+
+    // The same with the guard off: granted.
+    let off = Settings {
+        restart_guard_ms: Some(0),
+        ..settings(0.0)
+    };
+    let g = engine
+        .acquire(&spec("mine2"), TTL, &off, None, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(g.votes, vec![Some(Vote::Yes); 3]);
+}
+
+/// An extend counts a quarantined node's grant against too.
+#[tokio::test(start_paused = true)]
+async fn a_quarantined_extend_does_not_count() {
+    let (engine, nodes) = cluster(3);
+    let s = settings(0.0);
+    let g = engine
+        .acquire(&spec("mine"), TTL, &s, None, |_| {})
+        .await
+        .unwrap();
+    for n in &nodes[..2] {
+        *n.quarantined.lock().unwrap() = Some("quarantined: test".into());
+    }
+    let f = engine
+        .extend(&spec("mine"), g.expires_at, TTL, &s, None, |_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(f.votes[0], Some(Vote::Quarantined(_))),
+        "{:?}",
+        f.votes
+    );
+    assert_eq!(f.reason, FailReason::Unavailable);
+}
+
+/// A release is not guarded: a quarantined node's deletion counts (it removes what the node
+/// holds; only grants are in doubt after a restart).
+#[tokio::test(start_paused = true)]
+async fn a_release_counts_a_quarantined_node() {
+    let (engine, nodes) = cluster(3);
+    let s = settings(0.0);
+    engine
+        .acquire(&spec("mine"), TTL, &s, None, |_| {})
+        .await
+        .unwrap();
+    for n in &nodes {
+        *n.quarantined.lock().unwrap() = Some("quarantined: test".into());
+    }
+    let r = engine
+        .release(&spec("mine"), Duration::from_millis(100), &s, false, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(r.deleted_on, 3);
+    for n in &nodes {
+        assert_eq!(n.get("res"), None);
+    }
+}

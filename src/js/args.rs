@@ -131,7 +131,7 @@ pub fn opt_object<'a>(
 /// Redlock settings from a JS object; unknown keys are ignored (node-redlock passes extra keys).
 pub fn settings_input(obj: &Object) -> Result<std::result::Result<SettingsInput, ArgError>> {
     let mut out = SettingsInput::default();
-    let fields: [(&str, &mut Option<f64>); 6] = [
+    let fields: [(&str, &mut Option<f64>); 7] = [
         ("driftFactor", &mut out.drift_factor),
         ("retryCount", &mut out.retry_count),
         ("retryDelay", &mut out.retry_delay),
@@ -141,6 +141,7 @@ pub fn settings_input(obj: &Object) -> Result<std::result::Result<SettingsInput,
             &mut out.automatic_extension_threshold,
         ),
         ("nodeTimeout", &mut out.node_timeout),
+        ("restartGuard", &mut out.restart_guard),
     ];
     for (key, slot) in fields {
         let v = prop(obj, key)?;

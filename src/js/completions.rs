@@ -96,6 +96,7 @@ impl NativeExecution {
             message,
             attempts_remaining: None,
             late: false,
+            fencing_token: None,
             rollback_errors: Vec::new(),
         }
     }

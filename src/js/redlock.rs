@@ -32,6 +32,8 @@ pub struct ResolvedSettings {
     pub node_timeout: Option<f64>,
     /// Shown only when on, so node-redlock's settings keep their shape.
     pub fencing: Option<bool>,
+    /// `null`: the default (the largest TTL asked for before a node's check).
+    pub restart_guard: Option<f64>,
 }
 
 /// Fencing runs scripts of its own, which custom scripts would bypass.
@@ -316,6 +318,7 @@ impl NativeRedlock {
             automatic_extension_threshold: s.automatic_extension_threshold_ms as f64,
             node_timeout: s.node_timeout_ms.map(|t| t as f64),
             fencing: s.fencing.then_some(true),
+            restart_guard: s.restart_guard_ms.map(|t| t as f64),
         }
     }
 

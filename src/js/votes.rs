@@ -17,8 +17,8 @@ pub(super) fn reason_name(r: FailReason) -> &'static str {
     }
 }
 
-/// Vote codes for the facade's statistics: `f` for, `a` against, `e` error, `t` timeout, `p`
-/// pending. For a release, a node with nothing of ours left confirmed it as much as one that
+/// Vote codes for the facade's statistics: `f` for, `a` against, `e` error, `t` timeout, `q`
+/// quarantined (a grant the restart guard does not count), `p` pending. For a release, a node with nothing of ours left confirmed it as much as one that
 /// deleted: both are votes for; a node where another owner holds a key is against.
 pub(super) fn convert_attempts(
     attempts: &[AttemptVotes],
@@ -60,6 +60,10 @@ pub(super) fn vote_code(
         Vote::Timeout => {
             messages.push(format!("timed out after {timeout_ms} ms"));
             't'
+        }
+        Vote::Quarantined(why) => {
+            messages.push(why.clone());
+            'q'
         }
     }
 }

@@ -25,6 +25,7 @@ pub(super) enum Handle {
 }
 
 /// A ready connection of either kind.
+#[derive(Clone)]
 pub(super) enum AnyConn {
     Single(ConnectionManager),
     Cluster(ClusterConnection),

@@ -50,7 +50,9 @@ impl Backend for ScriptedNode {
             return self.node.acquire(resources, value, ttl_ms, fresh);
         };
         let n = resources.len() as i64;
-        let f = self.eval(s, resources, value, Some(ttl_ms));
+        let f = self
+            .node
+            .asked(ttl_ms, self.eval(s, resources, value, Some(ttl_ms)));
         Box::pin(async move { Ok(if f.await? == n { Vote::Yes } else { Vote::No }) })
     }
 
@@ -64,7 +66,9 @@ impl Backend for ScriptedNode {
             return self.node.extend(resources, value, ttl_ms);
         };
         let n = resources.len() as i64;
-        let f = self.eval(s, resources, value, Some(ttl_ms));
+        let f = self
+            .node
+            .asked(ttl_ms, self.eval(s, resources, value, Some(ttl_ms)));
         Box::pin(async move { Ok(f.await? == n) })
     }
 
@@ -127,6 +131,10 @@ impl Backend for ScriptedNode {
     fn watch_releases(&self, signals: &Arc<Signals>) {
         // A custom release script may not announce releases; then waiters just poll.
         self.node.watch_releases(signals);
+    }
+
+    fn quarantine(&self, guard_ms: Option<u64>) -> Option<String> {
+        self.node.quarantined(guard_ms)
     }
 
     fn label(&self) -> String {

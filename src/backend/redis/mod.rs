@@ -5,6 +5,7 @@
 //! - `connect`: single server, Cluster and Sentinel handles, timeouts and reconnects
 //! - `sentinel`: finding the master; `tls`: certificates
 //! - `node`: `RedisNode`, every operation through one request path (`RedisNode::run`)
+//! - `guard`: the restart guard (who the server is; whether its grants count yet)
 //! - `custom`: the caller's own scripts (`ScriptedNode`)
 //! - `listener`: release announcements that wake waiters
 //! - `scripts`: every Lua script and its SHA
@@ -14,6 +15,7 @@
 mod config;
 mod connect;
 mod custom;
+mod guard;
 mod listener;
 #[cfg(feature = "mutants")]
 mod mutants;

@@ -3,6 +3,7 @@
 
 use super::config::NodeConfig;
 use super::connect::{AnyConn, Handle};
+use super::guard::{self, Guard};
 use super::listener::Releases;
 use super::scripts::{self, NodeScripts};
 use super::tls;
@@ -39,6 +40,8 @@ struct State {
     /// run scripts would otherwise take locks it can never release or roll back; its first
     /// acquire fails cleanly instead. A NOPERM from any command takes it back.
     scripts_ok: AtomicBool,
+    /// Who the server is, and whether its grants count yet (`guard.rs`).
+    guard: Guard,
 }
 
 /// What an operation sent, for `scripts_ok`: only a script sent by EVALSHA proves that the
@@ -119,6 +122,7 @@ impl RedisNode {
                 config,
                 scripts,
                 scripts_ok: AtomicBool::new(false),
+                guard: Guard::new(),
             }),
             conn: Mutex::new(Some(handle)),
             releases: Releases::new(pubsub),
@@ -159,9 +163,36 @@ impl RedisNode {
         }
     }
 
+    /// Notes that an acquire or extend with this TTL was answered (the default restart guard),
+    /// after its own restart check: the TTL of a node's first request does not quarantine it.
+    pub(super) fn asked<T: Send + 'static>(
+        &self,
+        ttl_ms: u64,
+        f: BoxFuture<Result<T, NodeError>>,
+    ) -> BoxFuture<Result<T, NodeError>> {
+        let state = self.state.clone();
+        Box::pin(async move {
+            let r = f.await;
+            state.guard.asked(ttl_ms);
+            r
+        })
+    }
+
+    /// Why this node's grants do not count now (restart guard), or `None`.
+    pub(super) fn quarantined(&self, guard_ms: Option<u64>) -> Option<String> {
+        // A Redis Cluster voter is not checked: see docs/operations.md (restart guard).
+        if !self.state.config.cluster.is_empty() {
+            return None;
+        }
+        self.state
+            .guard
+            .quarantine(guard_ms, tokio::time::Instant::now())
+    }
+
     /// The one request path of every operation: take the connection (refused after `quit()`),
-    /// make it ready, prefix the keys, run `op`; then keep `scripts_ok` current, and on an
-    /// error look the Sentinel master up again next time and strip secrets from the message.
+    /// make it ready, prefix the keys, run `op` (alongside the restart check when one is due);
+    /// then keep `scripts_ok` and the restart guard current, and on an error look the Sentinel
+    /// master up again next time and strip secrets from the message.
     pub(super) fn run<K, T, F, Fut>(&self, keys: K, op: F) -> BoxFuture<Result<T, NodeError>>
     where
         K: Keys,
@@ -173,17 +204,46 @@ impl RedisNode {
         let state = self.state.clone();
         Box::pin(async move {
             let handle = handle?;
-            let conn = handle.ready(&state.config).await?;
+            let sentinel = matches!(handle, Handle::Sentinel(_));
+            let conn = handle.ready(&state.config).await.inspect_err(|_| {
+                state.guard.failed();
+            })?;
+            // A due restart check runs on the same connection alongside the operation (no
+            // extra round trip before it); the result is handed back once both are in.
+            let due = match conn {
+                AnyConn::Single(_) => state.guard.due(),
+                AnyConn::Cluster(_) => None,
+            };
+            let check = due.map(|at| (at, guard::check(conn.clone())));
             let call = Call {
                 conn,
                 keys: keys.prefixed(&state.config.key_prefix),
                 scripts_ok: state.scripts_ok.load(Relaxed),
             };
-            let (sent, r) = op(call).await;
+            let checked = async {
+                match check {
+                    Some((at, c)) => Some((at, c.await)),
+                    None => None,
+                }
+            };
+            let (checked, (sent, r)) = futures_util::join!(checked, op(call));
+            match checked {
+                Some((at, Ok(seen))) => state.guard.record(at, seen, tokio::time::Instant::now()),
+                // A failed connection; a server's error reply (LOADING…) leaves it due.
+                Some((_, Err(e))) if e.code().is_none() => state.guard.failed(),
+                _ => {}
+            }
             match &r {
                 Ok(_) if sent == Sent::Script => state.scripts_ok.store(true, Relaxed),
                 Err(e) if e.code() == Some("NOPERM") => state.scripts_ok.store(false, Relaxed),
                 _ => {}
+            }
+            // A failure without a server's reply may mean a reconnect (the next command may
+            // reach a restarted server); behind Sentinel any error may move the master.
+            if let Err(e) = &r {
+                if e.code().is_none() || sentinel {
+                    state.guard.failed();
+                }
             }
             r.map_err(|e| {
                 handle.forget_master();
@@ -227,7 +287,7 @@ impl Backend for RedisNode {
         fresh: bool,
     ) -> BoxFuture<Result<Vote, NodeError>> {
         let script = self.state.scripts.acquire;
-        self.run(resources, move |mut c| async move {
+        let f = self.run(resources, move |mut c| async move {
             if fresh && c.keys.len() == 1 && c.scripts_ok {
                 // One key and a value no key can hold yet: SET NX PX is the whole acquire
                 // script (node-redlock's EXISTS-then-SET), in one command instead of a script
@@ -257,7 +317,8 @@ impl Backend for RedisNode {
                 _ => Vote::No,
             });
             (Sent::Script, r)
-        })
+        });
+        self.asked(ttl_ms, f)
     }
 
     fn acquire_fenced(
@@ -311,10 +372,11 @@ impl Backend for RedisNode {
         ttl_ms: u64,
     ) -> BoxFuture<Result<bool, NodeError>> {
         let script = self.state.scripts.extend;
-        self.run(resources, move |mut c| async move {
+        let f = self.run(resources, move |mut c| async move {
             let r = c.set_script(script, &value, ttl_ms).await;
             (Sent::Script, r.map(|r| r == 1))
-        })
+        });
+        self.asked(ttl_ms, f)
     }
 
     fn release(
@@ -399,6 +461,10 @@ impl Backend for RedisNode {
 
     fn label(&self) -> String {
         self.state.config.label()
+    }
+
+    fn quarantine(&self, guard_ms: Option<u64>) -> Option<String> {
+        self.quarantined(guard_ms)
     }
 
     fn watch_releases(&self, signals: &Arc<Signals>) {
