@@ -1179,6 +1179,7 @@ declare namespace Redlock {
      * `TypeError` when not a boolean. See docs/fencing.md. (redlock-rs addition.)
      */
     readonly fencing?: boolean
+    /**
      * The restart guard in ms (an integer ≥ 0; redlock-rs addition). A server that restarted
      * (a new `run_id` seen on a reconnect, which includes a Sentinel failover to another
      * server) does not count its grants for this long after the restart was detected; a server

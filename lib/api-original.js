@@ -1,6 +1,7 @@
 'use strict'
 // redlock-rs's original API on Redlock: `acquireLock` / `releaseLock` → true / false / error.
 
+const { call } = require('./errors.js')
 const { coreOf } = require('./core.js')
 const { submitSimple } = require('./completions.js')
 
