@@ -608,5 +608,8 @@ async function debugChild() {
   }
   for (const { label, payload } of run.events) console.error(`[event] ${label}:`, payload)
   process.stdout.write(`security child: ${run.errors.length} errors, ${run.events.length} events, ${votes} votes against printed\n`)
+  // A pipe's writes may still be queued (the parent reads ~0.5 MB of stderr while it comes):
+  // process.exit() would drop them, so exit once both streams have flushed.
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise((resolve) => s.write('', resolve))))
   process.exit(0)
 }
